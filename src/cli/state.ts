@@ -1,0 +1,62 @@
+/** `_ state`: printed as one JSON document or as a readable summary. No commander, no zod here. */
+import { formatAge } from "../core/duration.ts";
+import { readState, type StateDoc } from "../pulse/state.ts";
+import { resolveDataDir } from "../store/layout.ts";
+import { ensureDataDir } from "../store/seed.ts";
+import { print, printJson, styles } from "./io.ts";
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+export function renderState(s: StateDoc, now: Date): string {
+  const { bold, dim } = styles();
+  const out: string[] = [];
+  const h = (title: string, n?: number) => out.push(bold(n === undefined ? title : `${title} (${n})`));
+  out.push(`${bold("pulse")}     ${s.pulse.up ? "up" : "down"}`);
+  out.push(`${bold("data dir")}  ${s.data_dir}`);
+  if (s.config.error) out.push(`${bold("config")}    ${s.config.error}`);
+  const decided = s.last_tick_hash === null
+    ? "never decided"
+    : s.last_tick_hash === s.world_hash
+    ? "decided"
+    : "changed since last decide";
+  out.push(`${bold("world")}     ${s.world_hash.slice(0, 12)} ${dim(`(${decided})`)}`);
+  out.push(
+    `${bold("spend")}     ${usd(s.spend.today_usd)} today${
+      s.spend.budget_usd === null ? "" : ` of ${usd(s.spend.budget_usd)}`
+    }`,
+  );
+  h("goals", s.goals.length);
+  for (const g of s.goals) {
+    const acted = g.last_acted
+      ? `acted ${formatAge((now.getTime() - Date.parse(g.last_acted)) / 1000)} ago`
+      : "never acted on";
+    out.push(`  ${g.id.padEnd(20)} ${g.goal ?? ""} ${dim(acted)}`);
+  }
+  const readings = Object.entries(s.readings);
+  h("readings", readings.length);
+  for (const [name, r] of readings) out.push(`  ${name.padEnd(20)} ${JSON.stringify(r).slice(0, 100)}`);
+  h("asks pending", s.asks.length);
+  for (const a of s.asks) {
+    const opts = a.options ? ` [${a.options.join("/")}]` : "";
+    out.push(`  ${a.id.padEnd(20)} ${a.prompt.split("\n")[0].slice(0, 80)}${opts}`);
+  }
+  h("sessions", s.sessions.length);
+  for (const x of s.sessions) {
+    const age = x.age_s === null ? "" : formatAge(x.age_s);
+    const code = x.exit_code === null ? "" : ` exit ${x.exit_code}`;
+    out.push(`  ${x.id.padEnd(20)} ${x.state}${code} ${dim([x.runner, age].filter(Boolean).join(", "))}`);
+  }
+  h("claims", s.claims.length);
+  for (const c of s.claims) out.push(`  ${c.name.padEnd(20)} ${c.session}${c.live ? "" : dim(" (holder gone)")}`);
+  h("journal");
+  for (const line of s.journal) out.push(`  ${line}`);
+  return out.join("\n");
+}
+
+export async function stateCommand(opts: { json?: boolean }): Promise<void> {
+  const dd = await ensureDataDir(resolveDataDir());
+  const now = new Date();
+  const s = await readState(dd, now);
+  if (opts.json) printJson(s);
+  else print(renderState(s, now));
+}

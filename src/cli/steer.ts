@@ -1,0 +1,143 @@
+/** The STEER surface (`looop _ …`): state, wait, asks, answer, and the goal/sensor/playbook writes. */
+import type { Command } from "@commander-js/extra-typings";
+import { Exit, LooopError } from "../core/errors.ts";
+import type { FileMove } from "../core/moves.ts";
+import { executeFileMove } from "../executor/files.ts";
+import { answerAsk } from "../mailbox/answer.ts";
+import { readState, sessionRows, waitForChange } from "../pulse/state.ts";
+import { askIds, pendingAsks } from "../store/asks.ts";
+import { readGoals, sensorNames } from "../store/goals.ts";
+import { listSessions } from "../store/sessions.ts";
+import { formatAge } from "../core/duration.ts";
+import { dataDir, limits } from "./context.ts";
+import { bodyArg, print, printJson, secondsArg } from "./io.ts";
+import { renderState, stateCommand } from "./state.ts";
+
+/** Run a file move through the gated executor, as the pulse would; a refusal becomes an exit code. */
+async function steer(move: FileMove): Promise<void> {
+  const dd = await dataDir();
+  const outcome = await executeFileMove(move, { dd, now: new Date(), limits: await limits(dd), via: "(by hand)" });
+  if (outcome.kind === "done") {
+    print(outcome.journal);
+    return;
+  }
+  const { rule, reason } = outcome.refusal;
+  const code = rule === "id" || rule === "schema" ? Exit.usage : rule === "state" ? Exit.refused : Exit.gate;
+  const fix = rule === "size"
+    ? "shorten it, or raise max_body_bytes in the config"
+    : rule === "state"
+    ? "see `looop _ state` for what exists"
+    : "use 1-64 characters of letters, digits, '.', '_' or '-', not starting with '.'";
+  throw new LooopError(`refused (${rule}): ${reason}`, fix, code);
+}
+
+export function registerSteer(under: Command) {
+  under.command("state").description(
+    "one snapshot: pulse, world hash, goals, readings, asks, sessions, claims, spend, journal",
+  )
+    .option("--json", "print one JSON document")
+    .action((o) => stateCommand(o));
+
+  under.command("wait").description("block until a pending ask exists or the world hash moves; print state")
+    .option("--json", "print one JSON document")
+    .option("--only-asks", "wake only for a pending ask")
+    .option("--timeout <s>", "give up after this many seconds (exit 124)")
+    .action(async (o) => {
+      const dd = await dataDir();
+      const why = await waitForChange(dd, { onlyAsks: !!o.onlyAsks, timeoutS: secondsArg(o.timeout, "--timeout") });
+      const now = new Date();
+      const s = await readState(dd, now);
+      if (o.json) printJson({ woke: why, state: s });
+      else print(`woke: ${why}\n${renderState(s, now)}`);
+      if (why === "timeout") throw new LooopError("nothing changed before the timeout", "", Exit.timeout);
+    });
+
+  under.command("asks").description("pending asks")
+    .option("--json", "print one JSON document")
+    .action(async (o) => {
+      const asks = await pendingAsks(await dataDir());
+      if (o.json) return printJson(asks);
+      if (!asks.length) return print("no pending asks");
+      for (const a of asks) {
+        const opts = a.options ? `  options: ${a.options.join(", ")}` : "";
+        const ref = a.ref ? `  ref: ${a.ref}` : "";
+        print(
+          `${a.id}  (worker ${a.worker}, ${a.ts})\n  ${a.prompt.replaceAll("\n", "\n  ")}${opts ? "\n" + opts : ""}${
+            ref ? "\n" + ref : ""
+          }`,
+        );
+      }
+    });
+
+  under.command("answer").description("resolve an ask (with options, the text must be one of them)")
+    .argument("<ask_id>").argument("<text>")
+    .option("--force", "replace an existing answer")
+    .action(async (id, text, o) => {
+      const a = await answerAsk(await dataDir(), id, text, { force: !!o.force, now: new Date() });
+      print(`answered ${a.id}`);
+    });
+
+  const goal = under.command("goal").description("write or archive a goal");
+  goal.command("write").description("write goals/<id>.md (body inline, or stdin when omitted or -)")
+    .argument("<id>").argument("[body]")
+    .option("--journal <text>", "the journal line to write")
+    .action(async (id, body, o) => {
+      await steer({ action: "write_goal", id, body: await bodyArg(body, "goal body"), journal: o.journal });
+    });
+  goal.command("archive").description("move goals/<id>.md to goals/archive/")
+    .argument("<id>")
+    .option("--journal <text>", "the journal line to write")
+    .action((id, o) => steer({ action: "archive_goal", id, journal: o.journal }));
+
+  under.command("sensor").description("write a sensor script")
+    .command("write").description("write sensors/<name>.sh, executable (script inline, or stdin)")
+    .argument("<name>").argument("[script]")
+    .option("--journal <text>", "the journal line to write")
+    .action(async (name, script, o) => {
+      await steer({ action: "write_sensor", name, script: await bodyArg(script, "sensor script"), journal: o.journal });
+    });
+
+  under.command("playbook").description("replace PLAYBOOK.md")
+    .command("write").description("replace PLAYBOOK.md (body inline, or stdin)")
+    .argument("[body]")
+    .option("--journal <text>", "the journal line to write")
+    .action(async (body, o) => {
+      await steer({ action: "write_playbook", body: await bodyArg(body, "PLAYBOOK"), journal: o.journal });
+    });
+
+  under.command("sessions").description("the pulse and every worker: id, state, pid, runner, age, exit code")
+    .option("--json", "print one JSON document")
+    .action(async (o) => {
+      const rows = await sessionRows(await dataDir(), new Date());
+      if (o.json) return printJson(rows);
+      if (!rows.length) return print("no sessions");
+      for (const r of rows) {
+        print(
+          [
+            r.id.padEnd(20),
+            r.state.padEnd(8),
+            String(r.pid ?? "-").padEnd(8),
+            (r.runner ?? "-").padEnd(10),
+            r.age_s === null ? "-" : formatAge(r.age_s),
+            r.exit_code === null ? "" : `exit ${r.exit_code}`,
+          ].join(" ").trimEnd(),
+        );
+      }
+    });
+
+  under.command("ids", { hidden: true }).description("ids for shell completion: goals, sessions, asks, sensors")
+    .argument("<kind>")
+    .action(async (kind) => {
+      const dd = await dataDir();
+      const lists: Record<string, () => Promise<string[]>> = {
+        goals: async () => (await readGoals(dd)).map((g) => g.id),
+        sessions: async () => (await listSessions(dd)).map((s) => s.id),
+        asks: async () => (await pendingAsks(dd)).map((a) => a.id),
+        "all-asks": () => askIds(dd),
+        sensors: () => sensorNames(dd),
+      };
+      const list = lists[kind];
+      if (!list) throw new LooopError(`unknown id kind '${kind}'`, `use one of: ${Object.keys(lists).join(", ")}`);
+      for (const id of await list()) print(id);
+    });
+}

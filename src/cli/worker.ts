@@ -1,0 +1,93 @@
+/** The WORKER self-callbacks: `_ ask`, `_ claim`, `_ unclaim`, `_ cost`. `<id>` defaults to $LOOOP_SESSION_ID. */
+import type { Command } from "@commander-js/extra-typings";
+import { LooopError } from "../core/errors.ts";
+import { parseUsd } from "../core/cost.ts";
+import { awaitAnswer, openAsk } from "../mailbox/ask.ts";
+import { claim, unclaim } from "../mailbox/claims.ts";
+import { recordCost } from "../mailbox/ledger.ts";
+import { env } from "../sys/env.ts";
+import { dataDir } from "./context.ts";
+import { print, secondsArg } from "./io.ts";
+
+function sessionOr(given: string | undefined, what: string): string {
+  const id = given ?? env("LOOOP_SESSION_ID");
+  if (!id) {
+    throw new LooopError(
+      `no session id for ${what}`,
+      "pass it, or run inside a worker (LOOOP_SESSION_ID is set there)",
+    );
+  }
+  return id;
+}
+
+function usdArg(text: string): number {
+  const usd = parseUsd(text);
+  if (usd === undefined) throw new LooopError(`'${text}' is not an amount in USD`, "give a number ≥ 0, e.g. 0.42");
+  return usd;
+}
+
+export function registerWorker(under: Command) {
+  under.command("ask").description("ask a human and block until answered; prints the answer")
+    .argument("[id]", "the asking worker (default $LOOOP_SESSION_ID)")
+    .requiredOption("--prompt <text>", "the question, with what the human needs to decide")
+    .option("--ref <path>", "a file the human should read (e.g. reports/plan.md)")
+    .option("--options <a,b>", "the allowed answers, comma-separated")
+    .option("--timeout <s>", "stop waiting after this many seconds (exit 124; the ask stays pending)")
+    .action(async (id, o) => {
+      const dd = await dataDir();
+      const worker = sessionOr(id, "_ ask");
+      const options = o.options?.split(",").map((s) => s.trim()).filter(Boolean);
+      if (o.options !== undefined && !options?.length) {
+        throw new LooopError("empty --options", "list the allowed answers, e.g. --options yes,no");
+      }
+      const timeoutS = secondsArg(o.timeout, "--timeout");
+      const { ask } = await openAsk(dd, { worker, prompt: o.prompt, ref: o.ref, options }, new Date());
+      const pollMs = Number(env("LOOOP_ASK_POLL_MS") ?? 1000) || 1000;
+      const answer = await awaitAnswer(dd, ask.id, timeoutS, pollMs);
+      print(answer.answer);
+    });
+
+  under.command("claim").description("take an exclusive lease on a shared resource (exit 1 if a live session holds it)")
+    .argument("<name>")
+    .option("--session <id>", "the claiming session (default $LOOOP_SESSION_ID)")
+    .action(async (name, o) => {
+      const session = sessionOr(o.session, "_ claim");
+      const r = await claim(await dataDir(), name, session, new Date());
+      print(
+        r.kind === "taken-over"
+          ? `claimed ${name} (taken over from dead session ${r.from})`
+          : r.kind === "already-yours"
+          ? `${name} is already claimed by ${session}`
+          : `claimed ${name}`,
+      );
+    });
+
+  under.command("unclaim").description("release a lease you hold")
+    .argument("<name>")
+    .option("--session <id>", "the releasing session (default $LOOOP_SESSION_ID)")
+    .action(async (name, o) => {
+      const session = sessionOr(o.session, "_ unclaim");
+      const r = await unclaim(await dataDir(), name, session);
+      print(r === "released" ? `released ${name}` : `${name} was not claimed`);
+    });
+
+  under.command("cost").description("record spend: `_ cost session <id> <runner> <usd>` or `_ cost <usd>`")
+    .argument("<args...>")
+    .action(async (args) => {
+      let id: string, runner: string, usd: number;
+      if (args[0] === "session" && args.length === 4) {
+        [id, runner, usd] = [args[1], args[2], usdArg(args[3])];
+      } else if (args.length === 1) {
+        id = sessionOr(undefined, "_ cost");
+        runner = env("LOOOP_RUNNER") ?? "";
+        if (!runner) {
+          throw new LooopError("no runner for _ cost", "use `_ cost session <id> <runner> <usd>` outside a worker");
+        }
+        usd = usdArg(args[0]);
+      } else {
+        throw new LooopError("usage: _ cost session <id> <runner> <usd> | _ cost <usd>", "see `looop help`");
+      }
+      const rec = await recordCost(await dataDir(), { kind: "session", id, runner, usd, now: new Date() });
+      print(rec ? `recorded $${rec.cost_usd} for ${id} (${runner})` : "nothing to record (0 USD)");
+    });
+}

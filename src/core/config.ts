@@ -1,0 +1,114 @@
+/**
+ * config.json (SPEC §3): JSONC text → a validated config with the built-in runner presets merged
+ * under the user's own runners. Pure: the caller reads the file and passes its text.
+ */
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+import { LooopError } from "./errors.ts";
+import { parseJsonc } from "./jsonc.ts";
+import { RUNNER_PRESETS } from "./presets.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "./moves.ts";
+
+export const CostSpecSchema = z.strictObject({
+  type: z.string().min(1),
+  pointer: z.string().startsWith("/"),
+  mode: z.enum(["sum", "total"]),
+});
+
+export const RunnerSchema = z.strictObject({
+  tick: z.string().min(1).optional(),
+  interactive: z.string().min(1).optional(),
+  resume: z.string().min(1).optional(),
+  cost: CostSpecSchema.optional(),
+});
+export type RunnerConfig = z.infer<typeof RunnerSchema>;
+
+const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
+  message: 'expected a duration such as "90s", "15m", "2h" or "3d"',
+});
+
+export const SandboxSchema = z.strictObject({
+  mode: z.enum(["auto", "required", "off"]).default("auto"),
+  allow_net: z.array(z.string().min(1)).default([]),
+  allow_write: z.array(z.string().min(1)).default([]),
+});
+
+export const ConfigSchema = z.strictObject({
+  default: z.string().min(1).default("pi"),
+  runners: z.record(z.string(), RunnerSchema).default({}),
+  interval: z.number().positive().finite().default(60),
+  max_daily_usd: z.number().positive().finite().optional(),
+  session_ttl: duration.default("3d"),
+  max_workers: z.number().int().positive().default(8),
+  max_body_bytes: z.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
+  irreversible: z.array(z.string().min(1)).default([]),
+  prices: z.record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
+    .default({}),
+  sandbox: SandboxSchema.default({ mode: "auto", allow_net: [], allow_write: [] }),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Keys present in `raw` that the schema does not know, as dotted paths. */
+function unknownKeys(raw: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const known = (shape: object, obj: unknown, prefix: string) => {
+    if (!obj || typeof obj !== "object" || Array.isArray(obj)) return;
+    for (const k of Object.keys(obj)) if (!(k in shape)) out.push(prefix + k);
+  };
+  known(ConfigSchema.shape, raw, "");
+  known(SandboxSchema.shape, raw.sandbox, "sandbox.");
+  const runners = raw.runners;
+  if (runners && typeof runners === "object") {
+    for (const [name, r] of Object.entries(runners)) known(RunnerSchema.shape, r, `runners.${name}.`);
+  }
+  return out;
+}
+
+function withoutKeys(raw: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+  const copy = structuredClone(raw);
+  for (const p of paths) {
+    const parts = p.split(".");
+    let node: Record<string, unknown> = copy;
+    for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
+    delete node[parts[parts.length - 1]];
+  }
+  return copy;
+}
+
+export type LoadedConfig = { config: Config; warnings: string[] };
+
+export type Runner = { name: string; tick: string; interactive: string; resume?: string; cost?: RunnerConfig["cost"] };
+
+/** Validate config text (undefined = no file: all defaults). */
+export function parseConfig(text: string | undefined, file: string): LoadedConfig {
+  if (text === undefined || text.trim() === "") return { config: ConfigSchema.parse({}), warnings: [] };
+  const raw = parseJsonc(text, file);
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new LooopError(`${file}: expected a JSON object at the top level`, "wrap the settings in { … }");
+  }
+  const unknown = unknownKeys(raw as Record<string, unknown>);
+  const r = ConfigSchema.safeParse(withoutKeys(raw as Record<string, unknown>, unknown));
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = issue.path.join(".") || "(top level)";
+    throw new LooopError(
+      `${file}: ${path}: ${issue.message}`,
+      "fix that key (see `looop help`, section CONFIG) or remove it to get the default",
+    );
+  }
+  const warnings = unknown.length
+    ? [`${file}: unknown key${unknown.length > 1 ? "s" : ""} ignored: ${unknown.join(", ")}`]
+    : [];
+  return { config: r.data, warnings };
+}
+
+/** The runner named `name`: the preset with the user's fields over it. */
+export function resolveRunner(config: Config, name = config.default): Runner | undefined {
+  const merged = { ...RUNNER_PRESETS[name], ...config.runners[name] };
+  if (!merged.tick || !merged.interactive) return undefined;
+  return { name, tick: merged.tick, interactive: merged.interactive, resume: merged.resume, cost: merged.cost };
+}
+
+export function runnerNames(config: Config): string[] {
+  return [...new Set([...Object.keys(RUNNER_PRESETS), ...Object.keys(config.runners)])].sort();
+}

@@ -1,0 +1,39 @@
+/** The gates a move passes before anything runs that need no I/O (SPEC §7): safe ids and size caps. */
+import { idProblem } from "./ids.ts";
+import { type Move, payloadBytes, type Refusal } from "./moves.ts";
+
+export type Limits = { maxBodyBytes: number };
+
+/** The id a move names, with its kind, when it names one. */
+export function movedId(move: Move): { kind: string; id: string } | undefined {
+  switch (move.action) {
+    case "write_goal":
+    case "archive_goal":
+      return { kind: "goal", id: move.id };
+    case "write_sensor":
+      return { kind: "sensor", id: move.name };
+    case "start_worker":
+      return { kind: "session", id: move.id };
+    case "noop":
+    case "run_shell":
+    case "write_playbook":
+      return undefined;
+    default: {
+      const never: never = move;
+      return never;
+    }
+  }
+}
+
+export function gateMove(move: Move, limits: Limits): Refusal | undefined {
+  const named = movedId(move);
+  if (named) {
+    const problem = idProblem(named.id);
+    if (problem) return { rule: "id", reason: `${named.kind} id ${JSON.stringify(named.id)} ${problem}` };
+  }
+  const bytes = payloadBytes(move);
+  if (bytes > limits.maxBodyBytes) {
+    return { rule: "size", reason: `${move.action} payload is ${bytes} bytes, over the cap of ${limits.maxBodyBytes}` };
+  }
+  return undefined;
+}

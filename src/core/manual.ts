@@ -1,0 +1,138 @@
+/** `looop help`: the full manual, embedded in the program. Keep it in step with README.md. */
+import { VERSION } from "./version.ts";
+
+export const MANUAL = `looop ${VERSION} — an autonomous control loop for agent-driven work
+
+DESIGN
+  looop is one executable with no database and no server. Three roles:
+    judgment  the pulse (looop itself): each beat it senses the world; if the world changed it
+              asks an LLM runner CLI for ONE typed move and executes it, behind gates
+    hands     worker sessions: real agent CLIs (pi, claude, codex, opencode) doing multi-step work,
+              detached and in parallel; when a human must decide, a worker asks and blocks
+    memory    the data dir: PLAYBOOK, goals, sensors, journal, mailbox, ledger, as plain files
+  Humans steer by editing goals and the PLAYBOOK, and answer what only a human can answer.
+  Irreversible actions never happen without a human's explicit yes.
+
+  Status of this build: the data dir, config, every steering and worker verb below, the
+  mailbox, claims and the ledger work. The pulse (up, down, _ beat), worker sessions
+  (_ worker start, _ kill, _ tell, watch) and the OS sandbox arrive in later releases.
+
+THE BEAT
+  1. housekeeping: reap claims of dead sessions, prune old sessions, report an interrupted move
+  2. sense: run every sensors/*.sh (each prints ONE JSON object) into snapshots/, plus the
+     system readings sys-sessions, sys-claims, sys-goals
+  3. hash: PLAYBOOK.md and goals/*.md whole, and from each reading only its "signal" key (the
+     whole reading when it has none), keys sorted. A change under "detail" never wakes looop.
+  4. skip: an unchanged world ends the beat here, with no LLM call
+  5. backoff after failed decides; 6. the daily budget breaker (max_daily_usd)
+  7. decide: the runner gets the prompt on stdin and must answer ONE JSON move
+  8. gate the move; 9. act, journal, remember the hash
+
+MOVES (one JSON object; unknown actions or fields are refused)
+  noop            {reason}          do nothing; the journal line is how looop tells you things
+  run_shell       {cmd, reason}     one reversible command in the data dir (irreversible ones are refused)
+  write_goal      {id, body}        write goals/<id>.md
+  archive_goal    {id}              move goals/<id>.md to goals/archive/
+  write_sensor    {name, script}    write sensors/<name>.sh (mode 0755)
+  write_playbook  {body}            replace PLAYBOOK.md
+  start_worker    {id, prompt}      start a worker session
+  Every move may carry "journal" (one line) and "next_interval_s" (5..3600).
+  Gates: ids are safe (1-64 of [A-Za-z0-9._-], not starting with "."), bodies and scripts are at
+  most max_body_bytes (256 KiB); start_worker never for "pulse" or a live id.
+
+THE CONSTITUTION (fixed in looop, above the PLAYBOOK)
+  never do irreversible things (merge, deploy, delete data, close issues, public comments,
+  force-push, spend money): prepare them and start a worker that asks a human; run_shell is one
+  reversible command; only the pulse writes PLAYBOOK, goals and sensors, through moves; ask,
+  don't guess; the PLAYBOOK may be tuned but never weaken these norms.
+
+HUMAN
+  looop cost [today|all] [--json]    spend from the ledger: per day, per kind (tick/session), per id
+  looop config zsh|bash              print shell completion (live goal, session and ask ids)
+                                     bash: source <(looop config bash)   zsh: source <(looop config zsh)
+  looop version [--json] | help | --help
+
+STEER (a human or a concierge)
+  looop _ state [--json]             one snapshot: pulse up?, world hash, goals, readings, pending
+                                     asks, sessions, claims, today's spend vs budget, journal tail (20)
+  looop _ wait [--json] [--only-asks] [--timeout <s>]
+                                     block until a pending ask exists or the world hash moves, then
+                                     print the state; level-triggered: an ask already pending returns
+                                     at once. With --json: {"woke": "ask"|"world"|"timeout", "state": …}
+  looop _ asks [--json]              pending asks
+  looop _ answer <ask_id> "<text>" [--force]
+                                     resolve an ask; with options the text must be one of them; an
+                                     answered ask is refused unless --force
+  looop _ goal write <id> [body|-]   body inline, or stdin when omitted or "-"
+  looop _ goal archive <id>
+  looop _ sensor write <name> [script|-]
+  looop _ playbook write [body|-]
+  looop _ sessions [--json]          the pulse and every worker: id, state, pid, runner, age, exit code
+  The write verbs go through the same gated executor as a decided move, with the same journal
+  line; --journal "<text>" sets it.
+
+WORKER (self-callbacks; <id> defaults to $LOOOP_SESSION_ID)
+  looop _ ask [<id>] --prompt "…" [--ref <path>] [--options a,b] [--timeout <s>]
+      Writes asks/<id>-<n>.json, prints nothing until answered, then prints the answer and exits 0.
+      Re-running the same ask (same worker, prompt, ref, options) re-attaches to the pending one.
+      --timeout exits 124 and leaves the ask pending.
+  looop _ claim <name> [--session <id>]     exit 1 while a live session holds it; idempotent for
+                                             the holder; a dead holder's claim is taken over
+  looop _ unclaim <name> [--session <id>]
+  looop _ cost session <id> <runner> <usd>  record spend (also: _ cost <usd>, using
+                                             $LOOOP_SESSION_ID and $LOOOP_RUNNER)
+
+THE WORKER CONTRACT (prepended to every worker's brief)
+  never send OS notifications; when a human decision is needed run ONE blocking
+  "$LOOOP_BIN" _ ask <id> --prompt "…" and use its stdout; when done, report spend with
+  _ cost session and end with _ kill <id>; claim shared resources with _ claim (non-zero = someone
+  else holds it: do not proceed) and release them with _ unclaim; write deliverables to reports/;
+  treat PLAYBOOK, goals and sensors as read-only; sandbox code work (e.g. a git worktree).
+
+FILES (the data dir: $LOOOP_DATA_DIR, else \${XDG_STATE_HOME:-$HOME/.local/state}/looop)
+  PLAYBOOK.md               judgment, priorities, guardrails
+  goals/<id>.md             desired state, one per thing pursued; frontmatter "goal: <one line>"
+  goals/archive/<id>.md     archived goals
+  sensors/<name>.sh         observer scripts; each prints ONE JSON object
+  snapshots/                each beat's readings
+  journal.md                the action log: "- YYYY-MM-DD HH:MM <text>", one line per entry
+  asks/, answers/           the worker ↔ human mailbox (mode 0700)
+  claims/<name>.json        leases {session, name, ts}
+  reports/                  deliverables for humans
+  cost.jsonl                spend ledger {ts, kind, id, runner, cost_usd}
+  sessions/<id>/            meta.json, output.log, exit.json, prompt.md; alive while its host
+                            holds the lock on host.lock (the pulse: .lock)
+  runs/                     per-decide artefacts
+  The first command that needs the data dir creates it and seeds, once: PLAYBOOK.md,
+  goals/setup.md, goals/playbook-daily.md, sensors/today.sh and config.json.
+  Every write is atomic (temp file, fsync, rename); appends are whole lines in one write.
+  Ids (goal, sensor, session, claim, ask): 1-64 of [A-Za-z0-9._-], not starting with ".".
+
+CONFIG ($LOOOP_CONFIG, else <data dir>/config.json; JSONC: comments and trailing commas allowed)
+  default         runner for decide and workers: pi (default), claude, codex, opencode
+  runners         {name: {tick, interactive, resume?, cost?}} merged over the built-in presets;
+                  {{prompt_file}} in "interactive" is the worker's brief, shell-quoted;
+                  cost: {type, pointer, mode: sum|total} meters a custom runner's event stream
+  interval        seconds between beats (default 60; LOOOP_INTERVAL overrides)
+  max_daily_usd   daily budget breaker (optional)
+  session_ttl     how long finished sessions are kept: "90s", "15m", "2h", "3d" (default 3d)
+  max_workers     live workers at most (default 8)
+  max_body_bytes  cap on goal/PLAYBOOK bodies and sensor scripts (default 262144)
+  irreversible    extra regular expressions refused in run_shell
+  prices          {model: {input, output}} USD per million tokens, for runners that report tokens
+  sandbox         {mode: auto|required|off, allow_net: [hosts], allow_write: [paths]}
+  A broken file is an error naming file:line:column or the key path; unknown keys are warned about.
+
+ENVIRONMENT
+  LOOOP_DATA_DIR, LOOOP_CONFIG, XDG_STATE_HOME, HOME     where the data dir and config are
+  LOOOP_SESSION_ID, LOOOP_RUNNER, LOOOP_BIN              set for workers
+  LOOOP_INTERVAL, LOOOP_SENSOR_TIMEOUT, LOOOP_SENSOR_MAX_BYTES   pulse tuning
+  LOOOP_ASK_POLL_MS        how often a waiting _ ask re-checks besides its file watch (default 1000)
+  NO_COLOR                 no colour, even on a terminal
+
+EXIT CODES
+  0 ok; 1 refused by state (claim held by a live session, ask not found or already answered);
+  2 usage or invalid input; 3 refused by a gate; 75 another pulse holds the lock; 124 timed out;
+  127 runner or dependency not found; 130/143 interrupted.
+  Errors are one line on stderr: "looop: <what> — <how to fix>".
+`;

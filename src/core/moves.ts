@@ -1,0 +1,91 @@
+/**
+ * The typed moves of SPEC §7 and the gates that need no I/O. A move is ONE JSON object;
+ * unknown actions, missing fields and unknown fields are refused.
+ */
+import { z } from "zod";
+
+const extras = {
+  journal: z.string().optional(),
+  next_interval_s: z.number().finite().optional(),
+};
+
+export const MoveSchema = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("noop"), reason: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("run_shell"), cmd: z.string().min(1), reason: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("write_goal"), id: z.string(), body: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("archive_goal"), id: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("write_sensor"), name: z.string(), script: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("write_playbook"), body: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("start_worker"), id: z.string(), prompt: z.string().min(1), ...extras }),
+]);
+export type Move = z.infer<typeof MoveSchema>;
+export type MoveAction = Move["action"];
+export type FileMove = Extract<
+  Move,
+  { action: "noop" | "write_goal" | "archive_goal" | "write_sensor" | "write_playbook" }
+>;
+
+/** A refusal: the rule that refused and the reason, for the journal and the exit code. */
+export type Refusal = { rule: string; reason: string };
+
+/** Parse an unknown value as a move; a refusal names the first problem found. */
+export function parseMove(value: unknown): { ok: true; move: Move } | { ok: false; refusal: Refusal } {
+  const r = MoveSchema.safeParse(value);
+  if (r.success) return { ok: true, move: r.data };
+  const issue = r.error.issues[0];
+  const where = issue.path.length ? issue.path.join(".") + ": " : "";
+  return { ok: false, refusal: { rule: "schema", reason: `${where}${issue.message}` } };
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+/** The bytes of the move's payload (body or script), UTF-8 encoded. */
+export function payloadBytes(move: Move): number {
+  switch (move.action) {
+    case "write_goal":
+    case "write_playbook":
+      return new TextEncoder().encode(move.body).length;
+    case "write_sensor":
+      return new TextEncoder().encode(move.script).length;
+    case "start_worker":
+      return new TextEncoder().encode(move.prompt).length;
+    case "run_shell":
+      return new TextEncoder().encode(move.cmd).length;
+    case "noop":
+    case "archive_goal":
+      return 0;
+    default: {
+      const never: never = move;
+      return never;
+    }
+  }
+}
+
+/** A one-line summary for the journal when the move carries no `journal` text. */
+export function summarize(move: Move): string {
+  switch (move.action) {
+    case "noop":
+      return `noop: ${move.reason}`;
+    case "run_shell":
+      return `run_shell: ${move.cmd}`;
+    case "write_goal":
+      return `write_goal ${move.id}`;
+    case "archive_goal":
+      return `archive_goal ${move.id}`;
+    case "write_sensor":
+      return `write_sensor ${move.name}`;
+    case "write_playbook":
+      return "write_playbook";
+    case "start_worker":
+      return `start_worker ${move.id}`;
+    default: {
+      const never: never = move;
+      return never;
+    }
+  }
+}
+
+/** `next_interval_s` is honoured within 5..3600 seconds. */
+export function clampInterval(seconds: number): number {
+  return Math.min(3600, Math.max(5, Math.round(seconds)));
+}

@@ -1,0 +1,59 @@
+/**
+ * Every file format in the data dir, as one zod schema each (SPEC §2, §8, §9).
+ * Types come from here (`z.infer`); modules on a fast path import them with `import type` only.
+ */
+import { z } from "zod";
+import { isSafeId } from "./ids.ts";
+
+const safeId = z.string().refine(isSafeId, { message: "not a safe id" });
+const isoTime = z.string().min(1);
+
+export const AskSchema = z.object({
+  id: safeId,
+  worker: safeId,
+  prompt: z.string().min(1),
+  ref: z.string().optional(),
+  options: z.array(z.string().min(1)).min(1).optional(),
+  ts: isoTime,
+});
+export type Ask = z.infer<typeof AskSchema>;
+
+export const AnswerSchema = z.object({ id: safeId, answer: z.string(), ts: isoTime });
+export type Answer = z.infer<typeof AnswerSchema>;
+
+export const ClaimSchema = z.object({ session: safeId, name: safeId, ts: isoTime });
+export type Claim = z.infer<typeof ClaimSchema>;
+
+export const LedgerKind = z.enum(["tick", "session"]);
+export const LedgerRecordSchema = z.object({
+  ts: isoTime,
+  kind: LedgerKind,
+  id: z.string().min(1),
+  runner: z.string().min(1),
+  cost_usd: z.number().positive().finite(),
+});
+export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
+
+export const SessionStateSchema = z.enum(["running", "exited", "killed"]);
+export type SessionState = z.infer<typeof SessionStateSchema>;
+
+export const SessionMetaSchema = z.object({
+  id: safeId,
+  runner: z.string(),
+  command: z.string(),
+  pid: z.number().int(),
+  started: isoTime,
+  state: SessionStateSchema,
+});
+export type SessionMeta = z.infer<typeof SessionMetaSchema>;
+
+export const SessionExitSchema = z.object({
+  code: z.number().int().nullable(),
+  signal: z.string().nullable().optional(),
+  ts: isoTime,
+});
+export type SessionExit = z.infer<typeof SessionExitSchema>;
+
+/** `.goal-activity.json`: goal id → ISO time it was last acted on. */
+export const GoalActivitySchema = z.record(z.string(), isoTime);
+export type GoalActivity = z.infer<typeof GoalActivitySchema>;

@@ -1,0 +1,19 @@
+/** Local-time formatting for the journal and the ledger's days. Pure: the caller passes the instant. */
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** YYYY-MM-DD in local time. */
+export function localDay(d: Date): string {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** YYYY-MM-DD HH:MM in local time. */
+export function localMinute(d: Date): string {
+  return `${localDay(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** One journal line: `- YYYY-MM-DD HH:MM <text>`, newlines in the text folded to spaces. */
+export function journalLine(now: Date, text: string): string {
+  const oneLine = text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+  return `- ${localMinute(now)} ${oneLine}\n`;
+}

@@ -1,0 +1,61 @@
+/**
+ * The gated executor for the moves that only write files: noop, write_goal, archive_goal,
+ * write_sensor, write_playbook. The steering verbs and the pulse call this same code.
+ */
+import { gateMove, type Limits } from "../core/gates.ts";
+import { type FileMove, type Refusal, summarize } from "../core/moves.ts";
+import { exists, moveFile, writeFileAtomic } from "../sys/fs.ts";
+import { stampGoalActivity } from "../store/activity.ts";
+import { appendJournal } from "../store/journal.ts";
+import type { DataDir } from "../store/layout.ts";
+
+export type ExecContext = {
+  dd: DataDir;
+  now: Date;
+  limits: Limits; /** appended to summaries, e.g. "(by hand)" */
+  via?: string;
+};
+
+export type MoveOutcome =
+  | { kind: "done"; journal: string }
+  | { kind: "refused"; refusal: Refusal };
+
+const withNewline = (s: string) => (s.endsWith("\n") ? s : s + "\n");
+
+/** Gate and execute one file move; on success the journal line is written and returned. */
+export async function executeFileMove(move: FileMove, ctx: ExecContext): Promise<MoveOutcome> {
+  const refusal = gateMove(move, ctx.limits);
+  if (refusal) return { kind: "refused", refusal };
+  const { dd } = ctx;
+  let goalTouched: string | undefined;
+  switch (move.action) {
+    case "noop":
+      break;
+    case "write_goal":
+      await writeFileAtomic(dd.goal(move.id), withNewline(move.body));
+      goalTouched = move.id;
+      break;
+    case "archive_goal": {
+      if (!(await exists(dd.goal(move.id)))) {
+        return { kind: "refused", refusal: { rule: "state", reason: `no goal '${move.id}' in goals/` } };
+      }
+      await moveFile(dd.goal(move.id), dd.archivedGoal(move.id));
+      goalTouched = move.id;
+      break;
+    }
+    case "write_sensor":
+      await writeFileAtomic(dd.sensor(move.name), withNewline(move.script), 0o755);
+      break;
+    case "write_playbook":
+      await writeFileAtomic(dd.playbook, withNewline(move.body));
+      break;
+    default: {
+      const never: never = move;
+      return never;
+    }
+  }
+  const text = move.journal?.trim() || [summarize(move), ctx.via].filter(Boolean).join(" ");
+  const journal = await appendJournal(dd, ctx.now, text);
+  if (goalTouched) await stampGoalActivity(dd, goalTouched, ctx.now);
+  return { kind: "done", journal };
+}

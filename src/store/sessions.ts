@@ -1,0 +1,67 @@
+/**
+ * sessions/<id>/: a worker's (or the pulse's) meta.json, exit.json, output.log and prompt.md.
+ * A session is alive while its host holds the flock on `host.lock` (the pulse: the data dir's
+ * `.lock`). The kernel drops the lock when the host dies, so liveness never trusts a stale PID.
+ */
+import type { SessionExit, SessionMeta } from "../core/schemas.ts";
+import { listNames, readJsonIfExists } from "../sys/fs.ts";
+import { isLockHeld } from "../sys/lock.ts";
+import type { DataDir } from "./layout.ts";
+
+export const PULSE_ID = "pulse";
+
+export function sessionFiles(dd: DataDir, id: string) {
+  const dir = dd.session(id);
+  return {
+    dir,
+    hostLock: id === PULSE_ID ? dd.pulseLock : `${dir}/host.lock`,
+    meta: `${dir}/meta.json`,
+    exit: `${dir}/exit.json`,
+    output: `${dir}/output.log`,
+    prompt: `${dir}/prompt.md`,
+  };
+}
+
+export function isSessionAlive(dd: DataDir, id: string): Promise<boolean> {
+  return isLockHeld(sessionFiles(dd, id).hostLock);
+}
+
+/** What a session is now: running (host alive), or ended as exited, killed, or dead (host vanished). */
+export type SessionStatus =
+  | { kind: "running" }
+  | { kind: "exited"; code: number | null }
+  | { kind: "killed" }
+  | { kind: "dead" };
+
+export type SessionView = {
+  id: string;
+  status: SessionStatus;
+  meta: SessionMeta | undefined;
+  exit: SessionExit | undefined;
+};
+
+function asObject<T>(v: unknown): T | undefined {
+  return v && typeof v === "object" && !Array.isArray(v) ? v as T : undefined;
+}
+
+export async function readSession(dd: DataDir, id: string): Promise<SessionView> {
+  const f = sessionFiles(dd, id);
+  const [alive, meta, exit] = await Promise.all([
+    isSessionAlive(dd, id),
+    readJsonIfExists(f.meta).then((v) => asObject<SessionMeta>(v)),
+    readJsonIfExists(f.exit).then((v) => asObject<SessionExit>(v)),
+  ]);
+  let status: SessionStatus;
+  if (alive) status = { kind: "running" };
+  else if (meta?.state === "killed") status = { kind: "killed" };
+  else if (exit) status = { kind: "exited", code: exit.code ?? null };
+  else status = { kind: "dead" };
+  return { id, status, meta, exit };
+}
+
+/** The pulse first (when it has ever run), then every worker session. */
+export async function listSessions(dd: DataDir): Promise<SessionView[]> {
+  const ids = await listNames(dd.sessionsDir);
+  const ordered = [...ids.filter((i) => i === PULSE_ID), ...ids.filter((i) => i !== PULSE_ID)];
+  return Promise.all(ordered.map((id) => readSession(dd, id)));
+}

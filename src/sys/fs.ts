@@ -1,0 +1,194 @@
+/**
+ * Files, written so that a kill -9 at any line leaves either the old or the new content:
+ * temp file in the same dir, fsync, rename. Appends are one write of whole lines.
+ */
+import { LooopError } from "../core/errors.ts";
+
+const enc = new TextEncoder();
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
+}
+
+function tempPathFor(path: string): string {
+  const i = path.lastIndexOf("/");
+  const rand = crypto.getRandomValues(new Uint32Array(2)).join("");
+  return `${path.slice(0, i + 1)}.${path.slice(i + 1)}.${rand}.tmp`;
+}
+
+/** Turn an OS error on `path` into a one-line looop error that says how to fix it. */
+export function fsError(e: unknown, action: string, path: string): unknown {
+  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
+    return new LooopError(
+      `cannot ${action} ${path}: permission denied`,
+      "fix the permissions of the data dir or point LOOOP_DATA_DIR at a writable dir",
+    );
+  }
+  if (e instanceof Error && /read-only file system/i.test(e.message)) {
+    return new LooopError(`cannot ${action} ${path}: read-only file system`, "point LOOOP_DATA_DIR at a writable dir");
+  }
+  if (e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.IsADirectory) {
+    return new LooopError(`cannot ${action} ${path}: ${e.message}`, "remove whatever is in the way in the data dir");
+  }
+  return e;
+}
+
+async function writeTemp(path: string, data: string | Uint8Array, mode: number): Promise<string> {
+  const tmp = tempPathFor(path);
+  const bytes = typeof data === "string" ? enc.encode(data) : data;
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(tmp, { write: true, createNew: true, mode });
+    let off = 0;
+    while (off < bytes.length) off += await file.write(bytes.subarray(off));
+    await file.sync();
+    file.close();
+    file = undefined;
+    await Deno.chmod(tmp, mode); // the umask may have narrowed it
+    return tmp;
+  } catch (e) {
+    file?.close();
+    await Deno.remove(tmp).catch(() => {});
+    throw fsError(e, "write", path);
+  }
+}
+
+/** Replace `path` atomically with `data`. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const tmp = await writeTemp(path, data, mode);
+  try {
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw fsError(e, "write", path);
+  }
+}
+
+/** Create `path` with `data` only if it does not exist (atomic and exclusive). False when it exists. */
+export async function createExclusive(path: string, data: string, mode = 0o644): Promise<boolean> {
+  const tmp = await writeTemp(path, data, mode);
+  try {
+    await Deno.link(tmp, path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    throw fsError(e, "create", path);
+  } finally {
+    await Deno.remove(tmp).catch(() => {});
+  }
+}
+
+/** Append whole lines in one write call (O_APPEND), so concurrent appenders never interleave within a line. */
+export async function appendLines(path: string, text: string, mode = 0o644): Promise<void> {
+  if (!text.endsWith("\n")) text += "\n";
+  const bytes = enc.encode(text);
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(path, { append: true, create: true, mode });
+    const n = await file.write(bytes);
+    if (n !== bytes.length) throw new Error(`short append to ${path} (${n} of ${bytes.length} bytes)`);
+    await file.syncData();
+  } catch (e) {
+    throw fsError(e, "append to", path);
+  } finally {
+    file?.close();
+  }
+}
+
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw fsError(e, "read", path);
+  }
+}
+
+/** Parse a JSON file; undefined when it is missing or not JSON (a half-written file cannot exist). */
+export async function readJsonIfExists(path: string): Promise<unknown> {
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last `maxBytes` of a file (for journal tails), or "" when missing. */
+export async function readTail(path: string, maxBytes: number): Promise<string> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "";
+    throw fsError(e, "read", path);
+  }
+  try {
+    const size = (await file.stat()).size;
+    const start = Math.max(0, size - maxBytes);
+    await file.seek(start, Deno.SeekMode.Start);
+    const buf = new Uint8Array(size - start);
+    let off = 0;
+    while (off < buf.length) {
+      const n = await file.read(buf.subarray(off));
+      if (n === null) break;
+      off += n;
+    }
+    return new TextDecoder().decode(buf.subarray(0, off));
+  } finally {
+    file.close();
+  }
+}
+
+/** Names of the entries of a dir (no dotfiles), sorted; [] when it does not exist. */
+export async function listNames(dir: string, suffix = ""): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.name.startsWith(".") && e.name.endsWith(suffix)) out.push(e.name);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw fsError(e, "list", dir);
+  }
+  return out.sort();
+}
+
+export async function ensureDir(path: string, mode = 0o755): Promise<void> {
+  try {
+    await Deno.mkdir(path, { recursive: true, mode });
+  } catch (e) {
+    throw fsError(e, "create", path);
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw fsError(e, "read", path);
+  }
+}
+
+export async function removeIfExists(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw fsError(e, "remove", path);
+  }
+}
+
+/** Move a file within one file system (atomic rename). */
+export async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await Deno.rename(from, to);
+  } catch (e) {
+    throw fsError(e, "move", from);
+  }
+}
+
+export { dirOf };

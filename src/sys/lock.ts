@@ -1,0 +1,69 @@
+/**
+ * flock(2) locks on files. The kernel releases them when the holder dies, even by SIGKILL, which
+ * makes them the liveness test for the pulse and for every session host: no PID files, no reuse.
+ */
+import { fsError } from "./fs.ts";
+
+export type Held = { release(): void };
+
+async function openLockFile(path: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  } catch (e) {
+    throw fsError(e, "lock", path);
+  }
+}
+
+function held(file: Deno.FsFile): Held {
+  let done = false;
+  return {
+    release() {
+      if (done) return;
+      done = true;
+      file.close(); // closing the descriptor drops the flock
+    },
+  };
+}
+
+/** Take an exclusive lock, waiting for it. */
+export async function lockExclusive(path: string): Promise<Held> {
+  const file = await openLockFile(path);
+  await file.lock(true);
+  return held(file);
+}
+
+/** Take an exclusive lock if free; undefined when another holds it. */
+export async function tryLockExclusive(path: string): Promise<Held | undefined> {
+  const file = await openLockFile(path);
+  if (await file.tryLock(true)) return held(file);
+  file.close();
+  return undefined;
+}
+
+/** Run `fn` while holding the exclusive lock at `path`. */
+export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const lock = await lockExclusive(path);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/** Is an exclusive lock on `path` held by someone (another process, or another descriptor)? */
+export async function isLockHeld(path: string): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw fsError(e, "read", path);
+  }
+  try {
+    // A shared probe: it fails only while an exclusive holder lives, and never blocks other probes.
+    const free = await file.tryLock(false);
+    return !free;
+  } finally {
+    file.close();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * looop's one Deno permission set (SPEC §10). deno.json's `looop`, `test` and `compile` tasks use
+ * exactly these flags (tests/permissions_test.ts checks it), and so does every looop process that
+ * looop itself starts from source. No `-A`, no prompts.
+ */
+
+/** Every environment variable looop reads. `env()` accepts only these names. */
+export const ENV_VARS = [
+  "HOME",
+  "PATH",
+  "TMPDIR",
+  "TERM",
+  "NO_COLOR",
+  "FORCE_COLOR", // read by commander
+  "CLICOLOR_FORCE", // read by commander
+  "XDG_STATE_HOME",
+  "LOOOP_DATA_DIR",
+  "LOOOP_CONFIG",
+  "LOOOP_SESSION_ID",
+  "LOOOP_RUNNER",
+  "LOOOP_BIN",
+  "LOOOP_INTERVAL",
+  "LOOOP_SENSOR_TIMEOUT",
+  "LOOOP_SENSOR_MAX_BYTES",
+  "LOOOP_ASK_POLL_MS",
+] as const;
+export type EnvName = (typeof ENV_VARS)[number];
+
+/**
+ * Read and write are not yet narrowed to the data dir, the config and temp: that needs the data
+ * dir at start-up, which compiled flags cannot know (issue #6 narrows them).
+ * `--allow-run` is unscoped because killing a worker's whole process group needs it.
+ */
+export const PERMISSION_FLAGS = [
+  "--no-prompt",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  `--allow-env=${ENV_VARS.join(",")}`,
+] as const;

@@ -1,0 +1,25 @@
+/**
+ * Writes the permission flags of src/sys/permissions.ts into deno.json's tasks, so the one list
+ * is used by `looop`, `test`, `bench` and `compile`. Run: ./deno task sync-permissions
+ * (tests/permissions_test.ts fails when deno.json drifts from the list.)
+ */
+import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
+
+export const FLAGS = PERMISSION_FLAGS.join(" ");
+
+export function expectedTasks(): Record<string, string> {
+  return {
+    looop: `deno run ${FLAGS} src/main.ts`,
+    test: `deno test ${FLAGS} tests/`,
+    bench: `deno run ${FLAGS} bench/main.ts`,
+    compile: `deno compile ${FLAGS} --output dist/looop src/main.ts`,
+  };
+}
+
+if (import.meta.main) {
+  const path = new URL("../deno.json", import.meta.url);
+  const json = JSON.parse(await Deno.readTextFile(path));
+  json.tasks = { ...json.tasks, ...expectedTasks() };
+  await Deno.writeTextFile(path, JSON.stringify(json, null, 2) + "\n");
+  console.log("deno.json tasks updated from src/sys/permissions.ts");
+}
