@@ -10,7 +10,7 @@ export const FLAGS = PERMISSION_FLAGS.join(" ");
 export function expectedTasks(): Record<string, string> {
   return {
     looop: `deno run ${FLAGS} src/main.ts`,
-    test: `deno test ${FLAGS} tests/`,
+    test: `deno test ${FLAGS}`,
     bench: `deno run ${FLAGS} bench/main.ts`,
     compile: `deno compile ${FLAGS} --output dist/looop src/main.ts`,
   };

@@ -1,0 +1,37 @@
+/** The one permission set: deno.json's tasks use exactly src/sys/permissions.ts, and no all-permissions flag exists. */
+import { assert, assertEquals } from "./assert.ts";
+import { expectedTasks } from "../tools/tasks.ts";
+import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
+import { ROOT } from "./helpers.ts";
+
+Deno.test("deno.json tasks use the one permission list (run ./deno task sync-permissions to fix)", async () => {
+  const json = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  for (const [name, cmd] of Object.entries(expectedTasks())) assertEquals(json.tasks[name], cmd, `task ${name}`);
+});
+
+Deno.test("the compile task and the looop task pass the very same flags", async () => {
+  const json = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  const flags = (cmd: string) => cmd.split(" ").filter((w) => w.startsWith("--allow") || w === "--no-prompt");
+  assertEquals(flags(json.tasks.compile), flags(json.tasks.looop));
+  assertEquals(flags(json.tasks.test), [...PERMISSION_FLAGS]);
+});
+
+Deno.test("no all-permissions flag anywhere in the project", async () => {
+  const offenders: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.name.startsWith(".") && e.name !== ".ci" && e.name !== ".github") continue;
+      if (e.name === "node_modules" || e.name === "dist") continue;
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else if (/\.(ts|json|sh|md|yml|yaml|nix)$|^run$|^deno$/.test(e.name)) {
+        const text = await Deno.readTextFile(p);
+        // Built from pieces so this file does not match itself.
+        const bad = new RegExp(["(^|\\s)-", "A(\\s|$)|--allow", "-all"].join(""), "m");
+        if (bad.test(text)) offenders.push(p);
+      }
+    }
+  };
+  await walk(ROOT);
+  assert(offenders.length === 0, `found in: ${offenders.join(", ")}`);
+});
