@@ -2,7 +2,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { LooopError } from "../core/errors.ts";
 import { parseUsd } from "../core/cost.ts";
-import { awaitAnswer, openAsk } from "../mailbox/ask.ts";
+import { awaitAnswer, deliver, openAsk } from "../mailbox/ask.ts";
 import { claim, unclaim } from "../mailbox/claims.ts";
 import { recordCost } from "../mailbox/ledger.ts";
 import { env } from "../sys/env.ts";
@@ -45,6 +45,7 @@ export function registerWorker(under: Command) {
       const pollMs = Number(env("LOOOP_ASK_POLL_MS") ?? 1000) || 1000;
       const answer = await awaitAnswer(dd, ask.id, timeoutS, pollMs);
       print(answer.answer);
+      await deliver(dd, ask.id);
     });
 
   under.command("claim").description("take an exclusive lease on a shared resource (exit 1 if a live session holds it)")

@@ -1,7 +1,9 @@
 /**
  * `_ ask`: a worker's blocking question to a human (SPEC §9). The ask file is allocated under a
- * lock with an exclusive create, so concurrent asks never share an id; an ask re-run with the same
- * prompt by the same worker re-attaches to its pending ask instead of asking twice.
+ * lock with an exclusive create, so concurrent asks never share an id. An ask re-run with the same
+ * question by the same worker re-attaches to its open ask (pending, or answered while no `_ ask`
+ * was waiting) instead of asking twice. Delivery is at least once: the answer is printed, then
+ * the ask is filed as done.
  */
 import { type Answer, AnswerSchema, type Ask } from "../core/schemas.ts";
 import { Exit, LooopError } from "../core/errors.ts";
@@ -9,7 +11,7 @@ import { safeId } from "../core/ids.ts";
 import { createExclusive, readJsonIfExists } from "../sys/fs.ts";
 import { withLock } from "../sys/lock.ts";
 import { waitFor } from "../sys/watch.ts";
-import { askIds, pendingAsks } from "../store/asks.ts";
+import { askIds, markDelivered, openAsks } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
 
 export type AskRequest = { worker: string; prompt: string; ref?: string; options?: string[] };
@@ -25,8 +27,8 @@ export async function openAsk(dd: DataDir, req: AskRequest, now: Date): Promise<
     throw new LooopError("empty --prompt", 'say what the human must decide: --prompt "…"');
   }
   return await withLock(dd.asksLock, async () => {
-    const existing = (await pendingAsks(dd)).find((a) => sameQuestion(a, req));
-    if (existing) return { ask: existing, reattached: true };
+    const existing = (await openAsks(dd)).find((r) => sameQuestion(r.ask, req));
+    if (existing) return { ask: existing.ask, reattached: true };
     const prefix = `${req.worker}-`;
     let n = 1;
     for (const id of await askIds(dd)) {
@@ -54,6 +56,11 @@ export async function openAsk(dd: DataDir, req: AskRequest, now: Date): Promise<
 async function readValidAnswer(dd: DataDir, id: string): Promise<Answer | undefined> {
   const r = AnswerSchema.safeParse(await readJsonIfExists(dd.answer(id)));
   return r.success ? r.data : undefined;
+}
+
+/** The answer reached the worker: close the ask. */
+export function deliver(dd: DataDir, id: string): Promise<void> {
+  return markDelivered(dd, id);
 }
 
 /** Block until the ask is answered; a timeout leaves it pending and exits 124. */

@@ -16,6 +16,8 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     snapshotsDir: `${root}/snapshots`,
     journal: `${root}/journal.md`,
     asksDir: `${root}/asks`,
+    /** delivered asks move here, so asks/ holds only the open ones */
+    asksDoneDir: `${root}/asks/done`,
     answersDir: `${root}/answers`,
     claimsDir: `${root}/claims`,
     reportsDir: `${root}/reports`,
@@ -36,6 +38,7 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     archivedGoal: (id: string) => `${root}/goals/archive/${safeId("goal", id)}.md`,
     sensor: (name: string) => `${root}/sensors/${safeId("sensor", name)}.sh`,
     ask: (id: string) => `${root}/asks/${safeId("ask", id)}.json`,
+    doneAsk: (id: string) => `${root}/asks/done/${safeId("ask", id)}.json`,
     answer: (id: string) => `${root}/answers/${safeId("ask", id)}.json`,
     claim: (name: string) => `${root}/claims/${safeId("claim", name)}.json`,
     session: (id: string) => `${root}/sessions/${safeId("session", id)}`,

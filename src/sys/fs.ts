@@ -28,8 +28,14 @@ export function fsError(e: unknown, action: string, path: string): unknown {
   if (e instanceof Error && /read-only file system/i.test(e.message)) {
     return new LooopError(`cannot ${action} ${path}: read-only file system`, "point LOOOP_DATA_DIR at a writable dir");
   }
-  if (e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.IsADirectory) {
-    return new LooopError(`cannot ${action} ${path}: ${e.message}`, "remove whatever is in the way in the data dir");
+  if (e instanceof Deno.errors.NotADirectory) {
+    return new LooopError(
+      `cannot ${action} ${path}: part of the path is a file, not a directory`,
+      "point LOOOP_DATA_DIR at a directory you can write, or move that file away",
+    );
+  }
+  if (e instanceof Deno.errors.IsADirectory) {
+    return new LooopError(`cannot ${action} ${path}: it is a directory`, "move that directory away");
   }
   return e;
 }
@@ -96,9 +102,15 @@ export async function appendLines(path: string, text: string, mode = 0o644): Pro
   }
 }
 
-export async function readTextIfExists(path: string): Promise<string | undefined> {
+// Reads and listings use the sync calls: a CLI verb does nothing else meanwhile, and an async
+// call per file or per directory entry costs several times more (measured in bench/state_bench.ts).
+export function readTextIfExists(path: string): Promise<string | undefined> {
+  return Promise.resolve(readTextSyncIfExists(path));
+}
+
+function readTextSyncIfExists(path: string): string | undefined {
   try {
-    return await Deno.readTextFile(path);
+    return Deno.readTextFileSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw fsError(e, "read", path);
@@ -117,48 +129,48 @@ export async function readJsonIfExists(path: string): Promise<unknown> {
 }
 
 /** The last `maxBytes` of a file (for journal tails), or "" when missing. */
-export async function readTail(path: string, maxBytes: number): Promise<string> {
+export function readTail(path: string, maxBytes: number): Promise<string> {
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    file = Deno.openSync(path, { read: true });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return "";
+    if (e instanceof Deno.errors.NotFound) return Promise.resolve("");
     throw fsError(e, "read", path);
   }
   try {
-    const size = (await file.stat()).size;
+    const size = file.statSync().size;
     const start = Math.max(0, size - maxBytes);
-    await file.seek(start, Deno.SeekMode.Start);
+    file.seekSync(start, Deno.SeekMode.Start);
     const buf = new Uint8Array(size - start);
     let off = 0;
     while (off < buf.length) {
-      const n = await file.read(buf.subarray(off));
+      const n = file.readSync(buf.subarray(off));
       if (n === null) break;
       off += n;
     }
-    return new TextDecoder().decode(buf.subarray(0, off));
+    return Promise.resolve(new TextDecoder().decode(buf.subarray(0, off)));
   } finally {
     file.close();
   }
 }
 
 /** Names of the entries of a dir (no dotfiles), sorted; [] when it does not exist. */
-export async function listNames(dir: string, suffix = ""): Promise<string[]> {
+export function listNames(dir: string, suffix = ""): Promise<string[]> {
   const out: string[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) {
+    for (const e of Deno.readDirSync(dir)) {
       if (!e.name.startsWith(".") && e.name.endsWith(suffix)) out.push(e.name);
     }
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
+    if (e instanceof Deno.errors.NotFound) return Promise.resolve([]);
     throw fsError(e, "list", dir);
   }
-  return out.sort();
+  return Promise.resolve(out.sort());
 }
 
 export async function ensureDir(path: string, mode = 0o755): Promise<void> {
   try {
-    await Deno.mkdir(path, { recursive: true, mode });
+    Deno.mkdirSync(path, { recursive: true, mode });
   } catch (e) {
     throw fsError(e, "create", path);
   }
@@ -166,7 +178,7 @@ export async function ensureDir(path: string, mode = 0o755): Promise<void> {
 
 export async function exists(path: string): Promise<boolean> {
   try {
-    await Deno.lstat(path);
+    Deno.lstatSync(path);
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;

@@ -51,18 +51,17 @@ export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T
 }
 
 /** Is an exclusive lock on `path` held by someone (another process, or another descriptor)? */
-export async function isLockHeld(path: string): Promise<boolean> {
+export function isLockHeld(path: string): Promise<boolean> {
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    file = Deno.openSync(path, { read: true });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
+    if (e instanceof Deno.errors.NotFound) return Promise.resolve(false);
     throw fsError(e, "read", path);
   }
   try {
     // A shared probe: it fails only while an exclusive holder lives, and never blocks other probes.
-    const free = await file.tryLock(false);
-    return !free;
+    return Promise.resolve(!file.tryLockSync(false));
   } finally {
     file.close();
   }

@@ -1,0 +1,1 @@
+// The benchmarks baseline: an empty script, run under looop's permission set.

@@ -1,0 +1,17 @@
+/** All benchmarks, one run, ratios against baselines measured in the same run. `deno task bench`. */
+import { askBench } from "./ask_bench.ts";
+import { fmt } from "./measure.ts";
+import { stateBench } from "./state_bench.ts";
+
+const s = await stateBench();
+console.log(
+  `_ state --json (200 goals, 10k journal lines, 1k answered asks): ${fmt(s.state)} vs empty script ${fmt(s.empty)} = ${
+    s.ratio.toFixed(2)
+  }x (goal <= 2x)`,
+);
+const a = await askBench();
+console.log(
+  `_ answer -> blocked _ ask returns: ${fmt(a.total)} median of 20 (goal < 200 ms; ${
+    (a.total / a.empty).toFixed(2)
+  }x an empty script's ${fmt(a.empty)}); after the answer file lands: ${fmt(a.afterFile)}`,
+);
