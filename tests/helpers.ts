@@ -101,7 +101,7 @@ export async function holdSessionLock(dataDir: string, id: string): Promise<Deno
   await Deno.mkdir(dir, { recursive: true });
   const lockPath = id === "pulse" ? `${dataDir}/.lock` : `${dir}/host.lock`;
   const script = `const f = await Deno.open(${JSON.stringify(lockPath)}, {read:true, write:true, create:true});
-await f.lock(true); console.log("locked"); await new Promise(() => {});`;
+await f.lock(true); console.log("locked"); setInterval(() => {}, 1 << 30);`;
   const child = new Deno.Command(DENO, {
     args: ["eval", "--no-prompt", `--allow-read=${lockPath}`, `--allow-write=${lockPath}`, script],
     stdout: "piped",

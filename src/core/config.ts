@@ -48,29 +48,28 @@ export const ConfigSchema = z.strictObject({
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
-/** Keys present in `raw` that the schema does not know, as dotted paths. */
-function unknownKeys(raw: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  const known = (shape: object, obj: unknown, prefix: string) => {
+/** Keys present in `raw` that the schema does not know, as key paths. */
+function unknownKeys(raw: Record<string, unknown>): string[][] {
+  const out: string[][] = [];
+  const check = (shape: object, obj: unknown, prefix: string[]) => {
     if (!obj || typeof obj !== "object" || Array.isArray(obj)) return;
-    for (const k of Object.keys(obj)) if (!(k in shape)) out.push(prefix + k);
+    for (const k of Object.keys(obj)) if (!Object.hasOwn(shape, k)) out.push([...prefix, k]);
   };
-  known(ConfigSchema.shape, raw, "");
-  known(SandboxSchema.shape, raw.sandbox, "sandbox.");
+  check(ConfigSchema.shape, raw, []);
+  check(SandboxSchema.shape, raw.sandbox, ["sandbox"]);
   const runners = raw.runners;
-  if (runners && typeof runners === "object") {
-    for (const [name, r] of Object.entries(runners)) known(RunnerSchema.shape, r, `runners.${name}.`);
+  if (runners && typeof runners === "object" && !Array.isArray(runners)) {
+    for (const [name, r] of Object.entries(runners)) check(RunnerSchema.shape, r, ["runners", name]);
   }
   return out;
 }
 
-function withoutKeys(raw: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+function withoutKeys(raw: Record<string, unknown>, paths: string[][]): Record<string, unknown> {
   const copy = structuredClone(raw);
-  for (const p of paths) {
-    const parts = p.split(".");
-    let node: Record<string, unknown> = copy;
-    for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
-    delete node[parts[parts.length - 1]];
+  for (const path of paths) {
+    let node = copy;
+    for (const part of path.slice(0, -1)) node = node[part] as Record<string, unknown>;
+    delete node[path[path.length - 1]];
   }
   return copy;
 }
@@ -97,7 +96,7 @@ export function parseConfig(text: string | undefined, file: string): LoadedConfi
     );
   }
   const warnings = unknown.length
-    ? [`${file}: unknown key${unknown.length > 1 ? "s" : ""} ignored: ${unknown.join(", ")}`]
+    ? [`${file}: unknown key${unknown.length > 1 ? "s" : ""} ignored: ${unknown.map((p) => p.join(".")).join(", ")}`]
     : [];
   return { config: r.data, warnings };
 }

@@ -40,7 +40,7 @@ export function spentToday(records: LedgerRecord[], now: Date): number {
 
 /** An amount given on the command line: a finite number ≥ 0, or undefined. */
 export function parseUsd(text: string): number | undefined {
-  if (!/^\s*\d*\.?\d+(e[+-]?\d+)?\s*$/i.test(text)) return undefined;
+  if (!/^\s*(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text)) return undefined;
   const n = Number(text);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }

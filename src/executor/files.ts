@@ -39,6 +39,11 @@ export async function executeFileMove(move: FileMove, ctx: ExecContext): Promise
       if (!(await exists(dd.goal(move.id)))) {
         return { kind: "refused", refusal: { rule: "state", reason: `no goal '${move.id}' in goals/` } };
       }
+      // An earlier archive of the same id is kept under a time-stamped name, never overwritten.
+      if (await exists(dd.archivedGoal(move.id))) {
+        const stamp = ctx.now.toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
+        await moveFile(dd.archivedGoal(move.id), `${dd.archiveDir}/${move.id}.${stamp}.md`);
+      }
       await moveFile(dd.goal(move.id), dd.archivedGoal(move.id));
       goalTouched = move.id;
       break;

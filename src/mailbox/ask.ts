@@ -14,6 +14,8 @@ import { waitFor } from "../sys/watch.ts";
 import { askIds, markDelivered, openAsks } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
 
+const ASK_WORKER_PREFIX_MAX = 50;
+
 export type AskRequest = { worker: string; prompt: string; ref?: string; options?: string[] };
 
 const sameQuestion = (a: Ask, r: AskRequest) =>
@@ -29,7 +31,8 @@ export async function openAsk(dd: DataDir, req: AskRequest, now: Date): Promise<
   return await withLock(dd.asksLock, async () => {
     const existing = (await openAsks(dd)).find((r) => sameQuestion(r.ask, req));
     if (existing) return { ask: existing.ask, reattached: true };
-    const prefix = `${req.worker}-`;
+    // Long worker ids are shortened so `<worker>-<n>` stays a safe id (at most 64 characters).
+    const prefix = `${req.worker.slice(0, ASK_WORKER_PREFIX_MAX)}-`;
     let n = 1;
     for (const id of await askIds(dd)) {
       const rest = id.startsWith(prefix) ? id.slice(prefix.length) : "";
