@@ -4,6 +4,7 @@ import { Exit, LooopError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { registerHuman } from "./human.ts";
 import { registerSteer } from "./steer.ts";
+import { registerWatch } from "./watch.ts";
 import { registerWorker } from "./worker.ts";
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   registerHuman(program as unknown as Command);
+  registerWatch(program as unknown as Command);
   const under = program.command("_").description("steering and worker verbs (`looop _ --help`)")
     .helpCommand(false);
   registerSteer(under as unknown as Command);

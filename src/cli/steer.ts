@@ -1,26 +1,40 @@
 /** The STEER surface (`looop _ …`): state, wait, asks, answer, and the goal/sensor/playbook writes. */
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
-import type { FileMove } from "../core/moves.ts";
-import { executeFileMove } from "../executor/files.ts";
+import type { FileMove, Move } from "../core/moves.ts";
+import { executeFileMove, type MoveOutcome } from "../executor/files.ts";
+import { executeStartWorker } from "../executor/worker.ts";
+import { startWorker } from "../supervisor/start.ts";
 import { answerAsk } from "../mailbox/answer.ts";
 import { readState, sessionRows, waitForChange } from "../pulse/state.ts";
 import { askIds, pendingAsks } from "../store/asks.ts";
 import { readGoals, sensorNames } from "../store/goals.ts";
 import { listSessions } from "../store/sessions.ts";
 import { formatAge } from "../core/duration.ts";
-import { dataDir, limits } from "./context.ts";
+import { config, dataDir, limits } from "./context.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
 import { renderState, stateCommand } from "./state.ts";
 
-/** Run a file move through the gated executor, as the pulse would; a refusal becomes an exit code. */
-async function steer(move: FileMove): Promise<void> {
+/** Run a move through the gated executor, as the pulse would; a refusal becomes an exit code. */
+async function steer(move: FileMove | StartMove): Promise<void> {
   const dd = await dataDir();
-  const outcome = await executeFileMove(move, { dd, now: new Date(), limits: await limits(dd), via: "(by hand)" });
+  const ctx = { dd, now: new Date(), limits: await limits(dd), via: "(by hand)" };
+  let outcome: MoveOutcome;
+  if (move.action === "start_worker") {
+    const cfg = await config(dd);
+    outcome = await executeStartWorker(
+      move,
+      ctx,
+      (id, brief) => startWorker(dd, { id, brief, config: cfg, now: ctx.now }),
+    );
+  } else {
+    outcome = await executeFileMove(move, ctx);
+  }
   if (outcome.kind === "done") {
     print(outcome.journal);
     return;
   }
+  if (outcome.error) throw outcome.error;
   const { rule, reason } = outcome.refusal;
   const code = rule === "id" || rule === "schema" ? Exit.usage : rule === "state" ? Exit.refused : Exit.gate;
   const fix = rule === "size"
@@ -30,6 +44,8 @@ async function steer(move: FileMove): Promise<void> {
     : "use 1-64 characters of letters, digits, '.', '_' or '-', not starting with '.'";
   throw new LooopError(`refused (${rule}): ${reason}`, fix, code);
 }
+
+type StartMove = Extract<Move, { action: "start_worker" }>;
 
 export function registerSteer(under: Command) {
   under.command("state").description(
@@ -103,6 +119,14 @@ export function registerSteer(under: Command) {
     .option("--journal <text>", "the journal line to write")
     .action(async (body, o) => {
       await steer({ action: "write_playbook", body: await bodyArg(body, "PLAYBOOK"), journal: o.journal });
+    });
+
+  under.command("worker").description("start a worker by hand")
+    .command("start").description("start worker <id> with a brief (inline, or stdin); same gates as the move")
+    .argument("<id>").argument("[brief]")
+    .option("--journal <text>", "the journal line to write")
+    .action(async (id, brief, o) => {
+      await steer({ action: "start_worker", id, prompt: await bodyArg(brief, "worker brief"), journal: o.journal });
     });
 
   under.command("sessions").description("the pulse and every worker: id, state, pid, runner, age, exit code")

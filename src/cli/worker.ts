@@ -6,6 +6,9 @@ import { awaitAnswer, deliver, openAsk } from "../mailbox/ask.ts";
 import { claim, unclaim } from "../mailbox/claims.ts";
 import { recordCost } from "../mailbox/ledger.ts";
 import { env } from "../sys/env.ts";
+import { runHost } from "../supervisor/host.ts";
+import { killSession } from "../supervisor/kill.ts";
+import { tellSession } from "../supervisor/tell.ts";
 import { dataDir } from "./context.ts";
 import { print, secondsArg } from "./io.ts";
 
@@ -46,6 +49,31 @@ export function registerWorker(under: Command) {
       const answer = await awaitAnswer(dd, ask.id, timeoutS, pollMs);
       print(answer.answer);
       await deliver(dd, ask.id);
+    });
+
+  under.command("kill").description("end a worker session and everything it started (refuses `pulse`)")
+    .argument("[id]", "the session (default $LOOOP_SESSION_ID)")
+    .action(async (id) => {
+      const session = sessionOr(id, "_ kill");
+      const r = await killSession(await dataDir(), session);
+      print(
+        r.kind === "killed"
+          ? `killed ${session}${r.forced ? " (SIGKILL after the grace period)" : ""}`
+          : `${session} had already ended (${r.state})`,
+      );
+    });
+
+  under.command("tell").description("type a line into a live worker's terminal")
+    .argument("<id>").argument("<text>")
+    .action(async (id, text) => {
+      await tellSession(await dataDir(), id, text);
+      print(`told ${id}`);
+    });
+
+  under.command("host", { hidden: true }).description("host a worker session (started by looop itself)")
+    .argument("<id>")
+    .action(async (id) => {
+      await runHost(await dataDir(), id);
     });
 
   under.command("claim").description("take an exclusive lease on a shared resource (exit 1 if a live session holds it)")

@@ -41,9 +41,14 @@ export const SessionMetaSchema = z.object({
   id: safeId,
   runner: z.string(),
   command: z.string(),
+  /** the worker's process, which leads its own process group */
   pid: z.number().int(),
+  /** the session host that owns its terminal */
+  host_pid: z.number().int(),
   started: isoTime,
   state: SessionStateSchema,
+  cols: z.number().int().positive(),
+  rows: z.number().int().positive(),
 });
 export type SessionMeta = z.infer<typeof SessionMetaSchema>;
 

@@ -2,6 +2,7 @@
  * The gated executor for the moves that only write files: noop, write_goal, archive_goal,
  * write_sensor, write_playbook. The steering verbs and the pulse call this same code.
  */
+import type { LooopError } from "../core/errors.ts";
 import { gateMove, type Limits } from "../core/gates.ts";
 import { type FileMove, type Refusal, summarize } from "../core/moves.ts";
 import { exists, moveFile, writeFileAtomic } from "../sys/fs.ts";
@@ -18,7 +19,8 @@ export type ExecContext = {
 
 export type MoveOutcome =
   | { kind: "done"; journal: string }
-  | { kind: "refused"; refusal: Refusal };
+  /** `error` keeps the original error when a feature refused with its own message and exit code */
+  | { kind: "refused"; refusal: Refusal; error?: LooopError };
 
 const withNewline = (s: string) => (s.endsWith("\n") ? s : s + "\n");
 

@@ -24,6 +24,9 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     ledger: `${root}/cost.jsonl`,
     sessionsDir: `${root}/sessions`,
     runsDir: `${root}/runs`,
+    /** from source, the launcher workers run as $LOOOP_BIN */
+    launcher: `${root}/bin/looop`,
+    startLock: `${root}/sessions/.start.lock`,
     pulseLock: `${root}/.lock`,
     lastTickHash: `${root}/.last-tick-hash`,
     tickBackoff: `${root}/.tick-backoff`,

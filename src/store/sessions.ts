@@ -4,7 +4,7 @@
  * `.lock`). The kernel drops the lock when the host dies, so liveness never trusts a stale PID.
  */
 import type { SessionExit, SessionMeta } from "../core/schemas.ts";
-import { listNames, readJsonIfExists } from "../sys/fs.ts";
+import { listNames, readJsonIfExists, writeFileAtomic } from "../sys/fs.ts";
 import { isLockHeld } from "../sys/lock.ts";
 import type { DataDir } from "./layout.ts";
 
@@ -19,6 +19,14 @@ export function sessionFiles(dd: DataDir, id: string) {
     exit: `${dir}/exit.json`,
     output: `${dir}/output.log`,
     prompt: `${dir}/prompt.md`,
+    /** what the host runs: {runner, command, cols, rows}, written by the starter */
+    launch: `${dir}/launch.json`,
+    /** lines for the worker's terminal (`_ tell`), one file each, consumed by the host */
+    inbox: `${dir}/inbox`,
+    /** present once `_ kill` asked the session to end */
+    killRequested: `${dir}/kill-requested`,
+    /** the host's own errors, if any */
+    hostLog: `${dir}/host.log`,
   };
 }
 
@@ -64,4 +72,19 @@ export async function listSessions(dd: DataDir): Promise<SessionView[]> {
   const ids = await listNames(dd.sessionsDir);
   const ordered = [...ids.filter((i) => i === PULSE_ID), ...ids.filter((i) => i !== PULSE_ID)];
   return Promise.all(ordered.map((id) => readSession(dd, id)));
+}
+
+export async function writeMeta(dd: DataDir, meta: SessionMeta): Promise<void> {
+  await writeFileAtomic(sessionFiles(dd, meta.id).meta, JSON.stringify(meta, null, 2) + "\n");
+}
+
+export async function writeExit(dd: DataDir, id: string, exit: SessionExit): Promise<void> {
+  await writeFileAtomic(sessionFiles(dd, id).exit, JSON.stringify(exit) + "\n");
+}
+
+/** Ids of the worker sessions whose host is alive now. */
+export async function liveWorkers(dd: DataDir): Promise<string[]> {
+  const ids = (await listNames(dd.sessionsDir)).filter((id) => id !== PULSE_ID);
+  const alive = await Promise.all(ids.map((id) => isSessionAlive(dd, id)));
+  return ids.filter((_, i) => alive[i]);
 }

@@ -168,20 +168,21 @@ export function listNames(dir: string, suffix = ""): Promise<string[]> {
   return Promise.resolve(out.sort());
 }
 
-export async function ensureDir(path: string, mode = 0o755): Promise<void> {
+export function ensureDir(path: string, mode = 0o755): Promise<void> {
   try {
     Deno.mkdirSync(path, { recursive: true, mode });
+    return Promise.resolve();
   } catch (e) {
     throw fsError(e, "create", path);
   }
 }
 
-export async function exists(path: string): Promise<boolean> {
+export function exists(path: string): Promise<boolean> {
   try {
     Deno.lstatSync(path);
-    return true;
+    return Promise.resolve(true);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
+    if (e instanceof Deno.errors.NotFound) return Promise.resolve(false);
     throw fsError(e, "read", path);
   }
 }

@@ -30,11 +30,16 @@ export type EnvName = (typeof ENV_VARS)[number];
  * Read and write are not yet narrowed to the data dir, the config and temp: that needs the data
  * dir at start-up, which compiled flags cannot know (issue #6 narrows them).
  * `--allow-run` is unscoped because killing a worker's whole process group needs it.
+ * `--allow-env` is unscoped because a worker inherits the user's whole environment (its API keys,
+ * PATH) through its terminal, and node-pty takes the environment as an object, which Deno builds
+ * only with unscoped env access. looop itself reads only ENV_VARS (see sys/env.ts).
+ * `--allow-ffi` loads node-pty's prebuilt terminal addon.
  */
 export const PERMISSION_FLAGS = [
   "--no-prompt",
   "--allow-read",
   "--allow-write",
   "--allow-run",
-  `--allow-env=${ENV_VARS.join(",")}`,
+  "--allow-env",
+  "--allow-ffi",
 ] as const;

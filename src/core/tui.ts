@@ -1,0 +1,86 @@
+/**
+ * `looop watch` as pure functions: keys from raw terminal input, and one frame of the screen from
+ * a model. The terminal I/O loop lives in cli/watch.ts.
+ */
+
+export type Key =
+  | { kind: "up" | "down" | "enter" | "escape" | "backspace" | "interrupt" }
+  | { kind: "char"; ch: string };
+
+/** Split raw terminal input into keys (arrows, Enter, Esc, Backspace, Ctrl-C, printable text). */
+export function parseKeys(input: string): Key[] {
+  const keys: Key[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c === "\x1b") {
+      const seq = input.slice(i, i + 3);
+      if (seq === "\x1b[A" || seq === "\x1bOA") {
+        keys.push({ kind: "up" });
+        i += 2;
+      } else if (seq === "\x1b[B" || seq === "\x1bOB") {
+        keys.push({ kind: "down" });
+        i += 2;
+      } else if (input[i + 1] === "[") {
+        // another CSI sequence: skip to its final byte
+        let j = i + 2;
+        while (j < input.length && !/[@-~]/.test(input[j])) j++;
+        i = j;
+      } else keys.push({ kind: "escape" });
+    } else if (c === "\r" || c === "\n") keys.push({ kind: "enter" });
+    else if (c === "\x7f" || c === "\b") keys.push({ kind: "backspace" });
+    else if (c === "\x03" || c === "\x04") keys.push({ kind: "interrupt" });
+    else if (c >= " ") keys.push({ kind: "char", ch: c });
+  }
+  return keys;
+}
+
+export type SessionLine = { id: string; state: string; age: string; ask: boolean };
+
+export type Frame = {
+  cols: number;
+  rows: number;
+  title: string;
+  sessions: SessionLine[];
+  selected: number;
+  /** the selected session's screen, already cut to the pane */
+  pane: string[];
+  paneTitle: string;
+  /** bottom line: help, a message, or a question being typed */
+  status: string;
+  colour: boolean;
+};
+
+export const LIST_WIDTH = 26;
+
+/** The pane the selected session's terminal is shown in, for a terminal of cols × rows. */
+export function paneSize(cols: number, rows: number): { cols: number; rows: number } {
+  return { cols: Math.max(10, cols - LIST_WIDTH - 1), rows: Math.max(3, rows - 3) };
+}
+
+const fit = (s: string, w: number) => {
+  const chars = [...s];
+  return chars.length > w ? chars.slice(0, w).join("") : s + " ".repeat(w - chars.length);
+};
+
+/** The whole screen as one string: cursor home, then every row cleared and rewritten. */
+export function renderFrame(f: Frame): string {
+  const inv = (s: string) => (f.colour ? `\x1b[7m${s}\x1b[27m` : s);
+  const dim = (s: string) => (f.colour ? `\x1b[2m${s}\x1b[22m` : s);
+  const pane = paneSize(f.cols, f.rows);
+  const rows: string[] = [];
+  rows.push(inv(fit(f.title, f.cols)));
+  rows.push(fit(" sessions", LIST_WIDTH) + "│" + fit(` ${f.paneTitle}`, pane.cols));
+  for (let y = 0; y < pane.rows; y++) {
+    const s = f.sessions[y];
+    let left = " ".repeat(LIST_WIDTH);
+    if (s) {
+      const mark = y === f.selected ? ">" : " ";
+      const text = fit(`${mark}${s.ask ? "?" : " "}${s.id}`, 13) + " " + fit(s.state, 7) + " " + fit(s.age, 4);
+      left = y === f.selected ? inv(fit(text, LIST_WIDTH)) : fit(text, LIST_WIDTH);
+      if (s.state !== "running" && y !== f.selected) left = dim(left);
+    }
+    rows.push(left + "│" + fit(f.pane[y] ?? "", pane.cols));
+  }
+  rows.push(fit(f.status, f.cols));
+  return "\x1b[H" + rows.map((r) => r + "\x1b[K").join("\r\n");
+}

@@ -1,0 +1,119 @@
+/**
+ * The session host (`looop _ host <id>`, started detached by startWorker): holds the session's
+ * lock for as long as it lives, runs the runner's interactive command under a pseudo-terminal,
+ * copies the terminal to output.log, types `_ tell` lines into it, and records the exit.
+ */
+import { LooopError } from "../core/errors.ts";
+import type { SessionMeta } from "../core/schemas.ts";
+import { appendLines, listNames, readJsonIfExists, removeIfExists } from "../sys/fs.ts";
+import { tryLockExclusive } from "../sys/lock.ts";
+import { killGroup } from "../sys/process.ts";
+import { spawnPty } from "../sys/pty.ts";
+import type { DataDir } from "../store/layout.ts";
+import { sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
+import type { Launch } from "./start.ts";
+
+/** Lines for the terminal arrive as files in inbox/; the host types each and removes it. */
+async function drainInbox(inbox: string, write: (s: string) => void, resize: (c: number, r: number) => void) {
+  for (const name of await listNames(inbox)) {
+    const path = `${inbox}/${name}`;
+    if (name.endsWith(".resize.json")) {
+      const r = await readJsonIfExists(path) as { cols?: number; rows?: number } | undefined;
+      if (r?.cols && r?.rows) resize(r.cols, r.rows);
+    } else if (name.endsWith(".txt")) {
+      const text = await Deno.readTextFile(path).catch(() => undefined);
+      if (text !== undefined) write(text);
+    }
+    await removeIfExists(path);
+  }
+}
+
+export async function runHost(dd: DataDir, id: string): Promise<number> {
+  const f = sessionFiles(dd, id);
+  const lock = await tryLockExclusive(f.hostLock);
+  if (!lock) throw new LooopError(`session ${id} already has a host`, "");
+  try {
+    const launch = await readJsonIfExists(f.launch) as Launch | undefined;
+    if (!launch?.command) {
+      throw new LooopError(`session ${id} has no launch.json`, "start it with `looop _ worker start`");
+    }
+    const env: Record<string, string> = {
+      ...Deno.env.toObject(),
+      LOOOP_SESSION_ID: id,
+      LOOOP_RUNNER: launch.runner,
+      LOOOP_DATA_DIR: dd.root,
+      TERM: "xterm-256color",
+    };
+    const pty = spawnPty(["bash", "-c", launch.command], { cwd: dd.root, env, cols: launch.cols, rows: launch.rows });
+    const meta: SessionMeta = {
+      id,
+      runner: launch.runner,
+      command: launch.command,
+      pid: pty.pid,
+      host_pid: Deno.pid,
+      started: new Date().toISOString(),
+      state: "running",
+      cols: launch.cols,
+      rows: launch.rows,
+    };
+    // The terminal's bytes go to output.log in order, one append per chunk.
+    const log = await Deno.open(f.output, { append: true, create: true, mode: 0o600 });
+    let writing = Promise.resolve();
+    let lastData = Date.now();
+    const enc = new TextEncoder();
+    pty.onData((chunk) => {
+      lastData = Date.now();
+      const bytes = enc.encode(chunk);
+      writing = writing.then(async () => {
+        let off = 0;
+        while (off < bytes.length) off += await log.write(bytes.subarray(off));
+      });
+    });
+    await writeMeta(dd, meta);
+
+    const onTerm = () => killGroup(pty.pid, "SIGTERM");
+    Deno.addSignalListener("SIGTERM", onTerm);
+    Deno.addSignalListener("SIGHUP", () => {}); // the terminal that started us may go away
+    let watcher: Deno.FsWatcher | undefined;
+    try {
+      watcher = Deno.watchFs(f.inbox);
+    } catch { /* polled below */ }
+    let ended = false;
+    const inboxLoop = (async () => {
+      const write = (s: string) => pty.write(s);
+      const resize = (c: number, r: number) => pty.resize(c, r);
+      const tick = setInterval(() => drainInbox(f.inbox, write, resize).catch(() => {}), 500);
+      try {
+        if (watcher) {
+          for await (const _ of watcher) {
+            if (ended) break;
+            await drainInbox(f.inbox, write, resize).catch(() => {});
+          }
+        }
+      } finally {
+        clearInterval(tick);
+      }
+    })();
+
+    const exit = await pty.exited;
+    ended = true;
+    // Output can trail the exit by a moment: wait until the terminal has been quiet briefly.
+    for (let i = 0; i < 20 && Date.now() - lastData < 100; i++) await new Promise((r) => setTimeout(r, 50));
+    await writing;
+    log.close();
+    watcher?.close();
+    await inboxLoop;
+    Deno.removeSignalListener("SIGTERM", onTerm);
+    const killed = (await readJsonIfExists(f.killRequested)) !== undefined ||
+      await Deno.stat(f.killRequested).then(() => true, () => false);
+    await writeExit(dd, id, { code: exit.code, signal: exit.signal, ts: new Date().toISOString() });
+    await writeMeta(dd, { ...meta, state: killed ? "killed" : "exited" });
+    return 0;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    await appendLines(f.hostLog, `${new Date().toISOString()} ${msg.split("\n")[0]}`).catch(() => {});
+    throw e;
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Starting a worker (SPEC §8): the gates that need the world (not `pulse`, not alive, under
+ * max_workers, runner present), the brief with the worker contract, and a detached session host.
+ */
+import { type Config, resolveRunner } from "../core/config.ts";
+import { workerContract } from "../core/contract.ts";
+import { Exit, LooopError } from "../core/errors.ts";
+import { safeId } from "../core/ids.ts";
+import { commandProgram, launcherScript, shellQuote } from "../core/shell.ts";
+import { ensureDir, writeFileAtomic } from "../sys/fs.ts";
+import { withLock } from "../sys/lock.ts";
+import { onPath, spawnDetached } from "../sys/process.ts";
+import { isCompiled, selfArgv } from "../sys/self.ts";
+import { waitFor } from "../sys/watch.ts";
+import type { DataDir } from "../store/layout.ts";
+import { isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
+
+export const DEFAULT_COLS = 120;
+export const DEFAULT_ROWS = 40;
+
+export type Launch = { runner: string; command: string; cols: number; rows: number };
+
+/** What `$LOOOP_BIN` is for workers: this executable, or from source a launcher in the data dir. */
+export async function looopBin(dd: DataDir): Promise<string> {
+  if (isCompiled()) return Deno.execPath();
+  await ensureDir(`${dd.root}/bin`);
+  await writeFileAtomic(dd.launcher, launcherScript(selfArgv()), 0o755);
+  return dd.launcher;
+}
+
+/** The runner's interactive command for this session, or the reason it cannot run. */
+export function interactiveCommand(config: Config, promptFile: string): { runner: string; command: string } {
+  const runner = resolveRunner(config);
+  if (!runner) {
+    throw new LooopError(
+      `runner '${config.default}' has no interactive command`,
+      `set runners.${config.default}.interactive in the config, or "default" to pi, claude, codex or opencode`,
+    );
+  }
+  const program = commandProgram(runner.interactive);
+  if (program && !onPath(program)) {
+    throw new LooopError(
+      `runner '${runner.name}' not found on PATH (${program})`,
+      `install it or set "default" in the config`,
+      Exit.notFound,
+    );
+  }
+  return { runner: runner.name, command: runner.interactive.replaceAll("{{prompt_file}}", shellQuote(promptFile)) };
+}
+
+/**
+ * Start worker `id` with `brief`. Gates and creation happen under one lock, so two starts of
+ * the same id cannot both pass. Returns once the host holds the session's lock.
+ */
+export async function startWorker(
+  dd: DataDir,
+  opts: { id: string; brief: string; config: Config; now: Date },
+): Promise<{ pid: number }> {
+  const id = safeId("session", opts.id);
+  if (id === PULSE_ID) {
+    throw new LooopError("'pulse' is the pulse's own session", "give the worker another id", Exit.gate);
+  }
+  const files = sessionFiles(dd, id);
+  await withLock(dd.startLock, async () => {
+    if (await isSessionAlive(dd, id)) {
+      const s = await readSession(dd, id);
+      throw new LooopError(
+        `worker '${id}' is already running (pid ${s.meta?.pid ?? "?"})`,
+        `wait for it to end, or stop it with: looop _ kill ${id}`,
+        Exit.gate,
+      );
+    }
+    const live = await liveWorkers(dd);
+    if (live.length >= opts.config.max_workers) {
+      throw new LooopError(
+        `max_workers reached (${live.length} live: ${live.join(", ")})`,
+        "wait for a worker to end, or raise max_workers in the config",
+        Exit.gate,
+      );
+    }
+    const { runner, command } = interactiveCommand(opts.config, files.prompt);
+    // A finished session of the same id makes way for the new one.
+    await Deno.remove(files.dir, { recursive: true }).catch(() => {});
+    await ensureDir(files.dir, 0o700);
+    await ensureDir(files.inbox, 0o700);
+    await writeFileAtomic(files.prompt, workerContract(id) + opts.brief.trimEnd() + "\n", 0o600);
+    const launch: Launch = { runner, command, cols: DEFAULT_COLS, rows: DEFAULT_ROWS };
+    await writeFileAtomic(files.launch, JSON.stringify(launch) + "\n", 0o600);
+    const bin = await looopBin(dd);
+    spawnDetached([...selfArgv(), "_", "host", id], {
+      cwd: dd.root,
+      env: { LOOOP_DATA_DIR: dd.root, LOOOP_CONFIG: dd.configPath, LOOOP_BIN: bin },
+    });
+  });
+  // Started once the host has written meta.json; a host that fails first says why in host.log.
+  const ready = await waitFor([files.dir], async () => {
+    const s = await readSession(dd, id);
+    if (s.meta) return { pid: s.meta.pid };
+    const log = await Deno.readTextFile(files.hostLog).catch(() => "");
+    return log.trim() ? { failed: log.trim().split("\n").pop() ?? "" } : undefined;
+  }, { timeoutMs: 15_000, pollMs: 50 });
+  if (ready.kind === "timeout" || "failed" in ready.value) {
+    const why = ready.kind === "timeout" ? "its host did not report within 15 s" : ready.value.failed;
+    throw new LooopError(`worker '${id}' did not start: ${why}`, `see ${files.dir}/host.log`, Exit.refused);
+  }
+  return ready.value;
+}

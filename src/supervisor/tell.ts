@@ -1,0 +1,29 @@
+/** `_ tell`: type a line into a live worker's terminal, through the host's inbox. */
+import { Exit, LooopError } from "../core/errors.ts";
+import { safeId } from "../core/ids.ts";
+import { writeFileAtomic } from "../sys/fs.ts";
+import type { DataDir } from "../store/layout.ts";
+import { isSessionAlive, PULSE_ID, sessionFiles } from "../store/sessions.ts";
+
+let seq = 0;
+const inboxName = (ext: string) => `${Date.now().toString().padStart(15, "0")}-${Deno.pid}-${seq++}${ext}`;
+
+async function requireLive(dd: DataDir, id: string) {
+  safeId("session", id);
+  if (id === PULSE_ID) throw new LooopError("the pulse has no terminal to type into", "tell a worker", Exit.gate);
+  if (!(await isSessionAlive(dd, id))) {
+    throw new LooopError(`worker '${id}' is not running`, "see `looop _ sessions`", Exit.refused);
+  }
+}
+
+/** Type `text` followed by Enter. */
+export async function tellSession(dd: DataDir, id: string, text: string): Promise<void> {
+  await requireLive(dd, id);
+  await writeFileAtomic(`${sessionFiles(dd, id).inbox}/${inboxName(".txt")}`, text + "\r", 0o600);
+}
+
+/** Resize the worker's terminal (used by `watch` to fit its pane). */
+export async function resizeSession(dd: DataDir, id: string, cols: number, rows: number): Promise<void> {
+  await requireLive(dd, id);
+  await writeFileAtomic(`${sessionFiles(dd, id).inbox}/${inboxName(".resize.json")}`, JSON.stringify({ cols, rows }));
+}

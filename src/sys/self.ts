@@ -1,0 +1,17 @@
+/**
+ * How to run looop itself again (the session host, the detached pulse, a worker's $LOOOP_BIN):
+ * the executable alone when compiled; from source, Deno with the one permission set and main.ts.
+ */
+import { PERMISSION_FLAGS } from "./permissions.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url);
+
+/** A `deno compile`d looop runs as itself; from source, the executable is Deno. */
+export function isCompiled(): boolean {
+  const exe = Deno.execPath().split("/").pop() ?? "";
+  return !/^deno(\.exe)?$/.test(exe);
+}
+
+export function selfArgv(): string[] {
+  return isCompiled() ? [Deno.execPath()] : [Deno.execPath(), "run", "--quiet", ...PERMISSION_FLAGS, MAIN.pathname];
+}
