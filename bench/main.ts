@@ -2,6 +2,7 @@
 import { askBench } from "./ask_bench.ts";
 import { fmt } from "./measure.ts";
 import { stateBench } from "./state_bench.ts";
+import { reportWorker, workerBench } from "./worker_bench.ts";
 
 const s = await stateBench();
 console.log(
@@ -15,3 +16,4 @@ console.log(
     (a.total / a.empty).toFixed(2)
   }x an empty script's ${fmt(a.empty)}); after the answer file lands: ${fmt(a.afterFile)}`,
 );
+console.log(reportWorker(await workerBench()));

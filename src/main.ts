@@ -1,7 +1,7 @@
 /**
- * looop's entry point and the ONLY place that exits. `_ state` takes a fast path that loads
- * neither commander nor zod (it must start almost as fast as an empty script); everything else
- * goes through the commander program.
+ * looop's entry point and the ONLY place that exits. Two verbs skip the commander program:
+ * `_ state`, which must start almost as fast as an empty script, and `_ host`, the session host
+ * that lives as long as its worker and must stay small. Everything else goes through commander.
  */
 import { LooopError } from "./core/errors.ts";
 
@@ -11,6 +11,10 @@ async function dispatch(args: string[]): Promise<number> {
     const { stateCommand } = await import("./cli/state.ts");
     await stateCommand({ json: rest[0] === "--json" });
     return 0;
+  }
+  if (a === "_" && b === "host" && rest.length === 1) {
+    const { hostCommand } = await import("./cli/host.ts");
+    return await hostCommand(rest[0]);
   }
   const { run } = await import("./cli/program.ts");
   return await run(args);

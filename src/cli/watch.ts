@@ -14,7 +14,7 @@ import { pendingAsks } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
 import { isSessionAlive, listSessions, PULSE_ID, sessionFiles, type SessionView } from "../store/sessions.ts";
 import { killSession } from "../supervisor/kill.ts";
-import { SessionScreen } from "../supervisor/screen.ts";
+import type { SessionScreen } from "../supervisor/screen.ts";
 import { resizeSession, tellSession } from "../supervisor/tell.ts";
 import { exists } from "../sys/fs.ts";
 import { useColour } from "../sys/env.ts";
@@ -56,6 +56,8 @@ type Mode =
   | { kind: "confirm-kill"; id: string };
 
 async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
+  // The terminal emulator is loaded only here, not by every verb.
+  const { SessionScreen } = await import("../supervisor/screen.ts");
   const colour = useColour();
   let { columns: cols, rows } = Deno.consoleSize();
   let sessions: SessionView[] = [];

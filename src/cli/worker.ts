@@ -6,7 +6,6 @@ import { awaitAnswer, deliver, openAsk } from "../mailbox/ask.ts";
 import { claim, unclaim } from "../mailbox/claims.ts";
 import { recordCost } from "../mailbox/ledger.ts";
 import { env } from "../sys/env.ts";
-import { runHost } from "../supervisor/host.ts";
 import { killSession } from "../supervisor/kill.ts";
 import { tellSession } from "../supervisor/tell.ts";
 import { dataDir } from "./context.ts";
@@ -68,12 +67,6 @@ export function registerWorker(under: Command) {
     .action(async (id, text) => {
       await tellSession(await dataDir(), id, text);
       print(`told ${id}`);
-    });
-
-  under.command("host", { hidden: true }).description("host a worker session (started by looop itself)")
-    .argument("<id>")
-    .action(async (id) => {
-      await runHost(await dataDir(), id);
     });
 
   under.command("claim").description("take an exclusive lease on a shared resource (exit 1 if a live session holds it)")
