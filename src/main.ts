@@ -27,7 +27,7 @@ async function main(): Promise<never> {
   } catch (e) {
     if (e instanceof LooopError) {
       if (e.detail) console.log(e.detail);
-      console.error(`looop: ${e.message}`);
+      if (e.message) console.error(`looop: ${e.message}`); // an empty message carries only an exit code
       code = e.code;
     } else if (e instanceof Deno.errors.NotCapable) {
       console.error(`looop: missing Deno permission: ${e.message} — run looop through its task or release binary`);

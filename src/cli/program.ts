@@ -4,6 +4,7 @@ import { Exit, LooopError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { registerHuman } from "./human.ts";
 import { registerSteer } from "./steer.ts";
+import { registerPulseHuman, registerPulseSteer } from "./pulse.ts";
 import { registerWatch } from "./watch.ts";
 import { registerWorker } from "./worker.ts";
 
@@ -16,11 +17,13 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   registerHuman(program as unknown as Command);
+  registerPulseHuman(program as unknown as Command);
   registerWatch(program as unknown as Command);
   const under = program.command("_").description("steering and worker verbs (`looop _ --help`)")
     .helpCommand(false);
   registerSteer(under as unknown as Command);
   registerWorker(under as unknown as Command);
+  registerPulseSteer(under as unknown as Command);
   for (const c of [program, under, ...under.commands, ...under.commands.flatMap((c) => c.commands)]) {
     (c as Command).exitOverride().configureOutput({ outputError: () => {} });
   }

@@ -14,8 +14,8 @@ DESIGN
   Irreversible actions never happen without a human's explicit yes.
 
   Status of this build: the data dir, config, every steering and worker verb below, the
-  mailbox, claims and the ledger work. The pulse (up, down, _ beat), worker sessions
-  (_ worker start, _ kill, _ tell, watch) and the OS sandbox arrive in later releases.
+  mailbox, claims, the ledger and worker sessions work. The pulse (up, down, _ beat) and the
+  OS sandbox arrive in later releases.
 
 THE BEAT
   1. housekeeping: reap claims of dead sessions, prune old sessions, report an interrupted move
@@ -50,6 +50,7 @@ HUMAN
   looop cost [today|all] [--json]    spend from the ledger: per day, per kind (tick/session), per id
   looop config zsh|bash              print shell completion (live goal, session and ask ids)
                                      bash: source <(looop config bash)   zsh: source <(looop config zsh)
+  looop watch [<id>]                 live view of the sessions; with <id>, stream that session's log
   looop version [--json] | help | --help
 
 STEER (a human or a concierge)
@@ -67,6 +68,7 @@ STEER (a human or a concierge)
   looop _ goal archive <id>
   looop _ sensor write <name> [script|-]
   looop _ playbook write [body|-]
+  looop _ worker start <id> [brief|-]   start a worker by hand (same gates as the move)
   looop _ sessions [--json]          the pulse and every worker: id, state, pid, runner, age, exit code
   The write verbs go through the same gated executor as a decided move, with the same journal
   line; --journal "<text>" sets it.
@@ -79,6 +81,9 @@ WORKER (self-callbacks; <id> defaults to $LOOOP_SESSION_ID)
   looop _ claim <name> [--session <id>]     exit 1 while a live session holds it; idempotent for
                                              the holder; a dead holder's claim is taken over
   looop _ unclaim <name> [--session <id>]
+  looop _ kill [<id>]                       end a worker session and everything it started
+                                             (refuses pulse)
+  looop _ tell <id> "<text>"                type a line into a live worker's terminal
   looop _ cost session <id> <runner> <usd>  record spend (also: _ cost <usd>, using
                                              $LOOOP_SESSION_ID and $LOOOP_RUNNER)
 

@@ -1,5 +1,5 @@
 /** snapshots/: each beat's readings, `sensor-<name>.json` and `sys-<name>.json`. */
-import { listNames, readJsonIfExists } from "../sys/fs.ts";
+import { ensureDir, listNames, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
 
 /** snapshot name (file name without .json) → reading. Unparseable files are skipped. */
@@ -11,4 +11,15 @@ export async function readReadings(dd: DataDir): Promise<Record<string, unknown>
     if (values[i] !== undefined) out[n.slice(0, -5)] = values[i];
   });
   return out;
+}
+
+/** Replace the snapshots with this beat's readings: each written atomically, stale ones removed. */
+export async function writeReadings(dd: DataDir, readings: Record<string, unknown>): Promise<void> {
+  await ensureDir(dd.snapshotsDir);
+  for (const [name, reading] of Object.entries(readings)) {
+    await writeFileAtomic(`${dd.snapshotsDir}/${name}.json`, JSON.stringify(reading, null, 2) + "\n");
+  }
+  for (const file of await listNames(dd.snapshotsDir, ".json")) {
+    if (!(file.slice(0, -5) in readings)) await removeIfExists(`${dd.snapshotsDir}/${file}`);
+  }
 }

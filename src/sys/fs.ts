@@ -173,6 +173,13 @@ export function ensureDir(path: string, mode = 0o755): Promise<void> {
     Deno.mkdirSync(path, { recursive: true, mode });
     return Promise.resolve();
   } catch (e) {
+    // mkdir -p says "exists" when the path itself is a regular file (e.g. LOOOP_DATA_DIR names a file).
+    if (e instanceof Deno.errors.AlreadyExists) {
+      throw new LooopError(
+        `cannot create ${path}: a file is in the way, not a directory`,
+        "point LOOOP_DATA_DIR at a directory you can write, or move that file away",
+      );
+    }
     throw fsError(e, "create", path);
   }
 }

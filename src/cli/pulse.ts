@@ -1,0 +1,135 @@
+/** The pulse's verbs: `up`, `down` (human), `_ beat` and the hidden `_ pulse` (steer). */
+import type { Command } from "@commander-js/extra-typings";
+import { Exit, LooopError } from "../core/errors.ts";
+import { runBeat } from "../pulse/beat.ts";
+import { makeLog } from "../pulse/log.ts";
+import { DECIDE_TIMEOUT_S, runPulse, sensorLimits, takePulseLock } from "../pulse/loop.ts";
+import { isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
+import type { DataDir } from "../store/layout.ts";
+import { killSession } from "../supervisor/kill.ts";
+import { useColour } from "../sys/env.ts";
+import { killProcess, spawnDetached } from "../sys/process.ts";
+import { selfArgv } from "../sys/self.ts";
+import { waitFor } from "../sys/watch.ts";
+import { config, dataDir } from "./context.ts";
+import { print, printJson } from "./io.ts";
+
+async function pulsePid(dd: DataDir): Promise<number | undefined> {
+  return (await readSession(dd, PULSE_ID)).meta?.pid;
+}
+
+async function until(dd: DataDir, alive: boolean, ms: number): Promise<boolean> {
+  const r = await waitFor([dd.root], async () => ((await isSessionAlive(dd, PULSE_ID)) === alive ? true : undefined), {
+    timeoutMs: ms,
+    pollMs: 50,
+  });
+  return r.kind === "ready";
+}
+
+export function registerPulseHuman(program: Command) {
+  program.command("up").description("start the pulse, detached (idempotent)")
+    .option("--json", "print one JSON document (with --foreground: the log as NDJSON)")
+    .option("--foreground", "run the pulse in this process, logging to stdout (for systemd, launchd, tests)")
+    .action(async (o) => {
+      const dd = await dataDir();
+      await config(dd); // a broken config refuses to start the pulse
+      if (o.foreground) {
+        const log = makeLog(Deno.stdout, { json: !!o.json, colour: !o.json && useColour() });
+        const e = exitWith(await runPulse(dd, { loadConfig: () => config(dd), log, command: "looop up --foreground" }));
+        if (e) throw e;
+        return;
+      }
+      if (await isSessionAlive(dd, PULSE_ID)) {
+        const pid = await pulsePid(dd);
+        if (o.json) return printJson({ started: false, running: true, pid: pid ?? null });
+        return print(`already running (pid ${pid ?? "?"})`);
+      }
+      spawnDetached([...selfArgv(), "_", "pulse", ...(o.json ? ["--json"] : [])], { cwd: dd.root });
+      if (!(await until(dd, true, 15_000))) {
+        throw new LooopError("the pulse did not start", `see ${sessionFiles(dd, PULSE_ID).output}`, Exit.refused);
+      }
+      const pid = await pulsePid(dd);
+      if (o.json) return printJson({ started: true, running: true, pid: pid ?? null });
+      print(`pulse up (pid ${pid ?? "?"}); log: ${sessionFiles(dd, PULSE_ID).output}; watch it with: looop watch`);
+    });
+
+  program.command("down").description("stop every worker, then the pulse")
+    .action(async () => {
+      const dd = await dataDir();
+      const workers = await liveWorkers(dd);
+      await Promise.all(workers.map((id) => killSession(dd, id).catch(() => undefined)));
+      let pulse = "the pulse was not running";
+      if (await isSessionAlive(dd, PULSE_ID)) {
+        const pid = await pulsePid(dd);
+        if (pid) killProcess(pid, "SIGTERM");
+        if (!(await until(dd, false, 10_000)) && pid) {
+          killProcess(pid, "SIGKILL");
+          await until(dd, false, 5_000);
+        }
+        pulse = "pulse stopped";
+      }
+      print(`${workers.length ? `stopped ${workers.length} worker(s): ${workers.join(", ")}; ` : ""}${pulse}`);
+    });
+}
+
+/** A LooopError carrying only an exit code (the pulse's own), so main.ts stays the one place that exits. */
+function exitWith(code: number): LooopError | undefined {
+  return code === 0 ? undefined : new LooopError("", "", code as 130 | 143);
+}
+
+export function registerPulseSteer(under: Command) {
+  under.command("beat").description("run exactly ONE beat in the foreground and exit (cron, tests)")
+    .option("--json", "print the log as NDJSON and the result as JSON")
+    .action(async (o) => {
+      const dd = await dataDir();
+      const cfg = await config(dd);
+      const lock = await takePulseLock(dd);
+      try {
+        const log = makeLog(Deno.stderr, { json: !!o.json, colour: !o.json && useColour(Deno.stderr) });
+        const r = await runBeat({
+          dd,
+          config: cfg,
+          now: () => new Date(),
+          log,
+          sensors: sensorLimits(),
+          decideTimeoutS: DECIDE_TIMEOUT_S,
+        });
+        if (o.json) printJson(r);
+        else {
+          print(
+            r.kind === "moved"
+              ? r.journal
+              : r.kind === "skipped"
+              ? "skipped: world unchanged"
+              : r.kind === "paused"
+              ? `paused: ${r.why}`
+              : `${r.kind}: ${r.reason}`,
+          );
+        }
+        if (r.kind === "no-move") {
+          throw new LooopError(`the decide yielded no move: ${r.reason}`, "see runs/ for the stream", Exit.refused);
+        }
+        if (r.kind === "refused") {
+          throw new LooopError(`the move was refused: ${r.reason}`, "see the journal", Exit.gate);
+        }
+      } finally {
+        lock.release();
+      }
+    });
+
+  under.command("pulse", { hidden: true }).description("the pulse, logging to sessions/pulse/output.log")
+    .option("--json", "log NDJSON")
+    .action(async (o) => {
+      const dd = await dataDir();
+      const out = await Deno.open(sessionFiles(dd, PULSE_ID).output, { append: true, create: true, mode: 0o600 })
+        .catch(async () => {
+          await Deno.mkdir(sessionFiles(dd, PULSE_ID).dir, { recursive: true });
+          return await Deno.open(sessionFiles(dd, PULSE_ID).output, { append: true, create: true, mode: 0o600 });
+        });
+      const log = makeLog(out, { json: !!o.json, colour: false });
+      const code = await runPulse(dd, { loadConfig: () => config(dd), log, command: "looop _ pulse" });
+      out.close();
+      const e = exitWith(code);
+      if (e) throw e;
+    });
+}

@@ -1,0 +1,102 @@
+/**
+ * The decide prompt (SPEC §6). A stable prefix (instructions and the constitution, identical on
+ * every beat so runners can cache it), then the world. Every section has a cap and the whole a
+ * budget; the largest sections are trimmed first.
+ */
+import type { Ask } from "./schemas.ts";
+
+export const CONSTITUTION =
+  `These rules are fixed in looop. They come before the PLAYBOOK and override it; no move can change them.
+1. Never do irreversible things: merge, deploy, delete data, close issues, post public comments, force-push, spend money. Prepare them, then start a worker that asks a human at the point of no return.
+2. run_shell is ONE reversible, non-destructive command. When unsure whether something is reversible, treat it as irreversible.
+3. Only the pulse writes PLAYBOOK.md, goals/ and sensors/, and only through moves.
+4. Ask, don't guess: a decision that belongs to a human goes to a human, through a worker's ask.
+5. write_playbook may tune the PLAYBOOK but never weaken these rules.`;
+
+export const INSTRUCTIONS =
+  `You are the decider of looop, an autonomous control loop for agent-driven work. This process is disposable: everything you need is below, and everything you decide is carried out by looop, not by you. Your working directory is looop's data dir.
+
+Read the world below and emit exactly ONE move as ONE JSON object. Do not perform the move yourself. Do not edit files (PLAYBOOK.md, goals/, sensors/ change only through moves). Answer with the JSON object alone, or with it in a \`\`\`json block.
+
+Moves:
+- {"action":"noop","reason":"…"}: do nothing; your journal line is how the human hears from looop.
+- {"action":"run_shell","cmd":"…","reason":"…"}: one reversible, non-destructive shell command (bash, in the data dir, 5 min timeout). Irreversible commands are refused.
+- {"action":"write_goal","id":"…","body":"…"}: create or replace goals/<id>.md (markdown; optional frontmatter "goal: <one line>").
+- {"action":"archive_goal","id":"…"}: move goals/<id>.md to goals/archive/.
+- {"action":"write_sensor","name":"…","script":"…"}: create or replace sensors/<name>.sh, a script that prints ONE JSON object; put what should wake looop under "signal" and everything else under "detail".
+- {"action":"write_playbook","body":"…"}: replace PLAYBOOK.md.
+- {"action":"start_worker","id":"…","prompt":"…"}: start an agent session for multi-step work; id is usually the goal's id, recurring work uses <name>-YYYYMMDD. A worker asks a human itself when it must.
+Every move may also carry "journal" (one line for the human's log) and "next_interval_s" (seconds until the next beat, 5..3600; it also makes the next beat decide even if nothing changed).
+Ids are 1-64 characters of letters, digits, '.', '_' or '-', not starting with '.'.`;
+
+export type PromptInputs = {
+  localTime: string;
+  playbook: string;
+  goals: { id: string; text: string }[];
+  readings: Record<string, unknown>;
+  asks: Ask[];
+  fairness: { goal: string; lastActedS: number | null } | undefined;
+  whatChanged: string[];
+  lastFailure: string | undefined;
+  journal: string[];
+};
+
+type Section = { title: string; body: string; cap: number };
+
+/** The prompt budget in bytes, and each section's own cap. */
+export const PROMPT_BUDGET = 160_000;
+
+/** Section headers that cannot be confused with the markdown headers inside PLAYBOOK and goals. */
+const header = (title: string) => `===== ${title} =====`;
+
+function trimTo(body: string, cap: number): string {
+  if (body.length <= cap) return body;
+  return body.slice(0, cap) + `\n… [trimmed ${body.length - cap} characters]`;
+}
+
+export function buildPrompt(p: PromptInputs): string {
+  const prefix = `${header("INSTRUCTIONS")}\n${INSTRUCTIONS}\n\n${header("CONSTITUTION")}\n${CONSTITUTION}\n`;
+  const goals = p.goals.length
+    ? p.goals.map((g) => `----- goals/${g.id}.md -----\n${g.text.trimEnd()}`).join("\n\n")
+    : "(none)";
+  const readings = Object.keys(p.readings).length
+    ? Object.entries(p.readings).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+      .join("\n")
+    : "(none)";
+  const asks = p.asks.length
+    ? p.asks.map((a) => `- ${a.id} (worker ${a.worker}): ${a.prompt.replace(/\s+/g, " ")}`).join("\n")
+    : "(none)";
+  const fairness = p.fairness
+    ? `The most neglected goal is "${p.fairness.goal}" (${
+      p.fairness.lastActedS === null
+        ? "never acted on"
+        : `last acted on ${Math.round(p.fairness.lastActedS / 60)} min ago`
+    }). Prefer it this beat if it is ready and not clearly lower priority; otherwise say in the journal why not.`
+    : "(no goals)";
+  const sections: Section[] = [
+    { title: "NOW", body: `Local time: ${p.localTime}`, cap: 200 },
+    { title: "PLAYBOOK", body: p.playbook.trimEnd() || "(empty)", cap: 32_000 },
+    { title: "GOALS", body: goals, cap: 64_000 },
+    { title: "SENSOR READINGS", body: readings, cap: 48_000 },
+    {
+      title: "PENDING ASKS",
+      body: `These wait on a human. They are not yours to answer; do not duplicate work that waits on them.\n${asks}`,
+      cap: 8_000,
+    },
+    { title: "FAIRNESS", body: fairness, cap: 1_000 },
+    { title: "WHAT CHANGED", body: p.whatChanged.join("\n") || "(nothing: a scheduled or forced beat)", cap: 4_000 },
+    ...(p.lastFailure
+      ? [{ title: "LAST FAILURE", body: `The previous decide failed: ${p.lastFailure}`, cap: 2_000 }]
+      : []),
+    { title: "RECENT JOURNAL", body: p.journal.join("\n") || "(empty)", cap: 6_000 },
+  ];
+  for (const s of sections) s.body = trimTo(s.body, s.cap);
+  // Over budget: trim the largest section, again and again, never below 1,000 characters.
+  const size = () => prefix.length + sections.reduce((n, s) => n + s.title.length + s.body.length + 8, 0);
+  while (size() > PROMPT_BUDGET) {
+    const largest = sections.reduce((a, b) => (b.body.length > a.body.length ? b : a));
+    if (largest.body.length <= 1_000) break;
+    largest.body = trimTo(largest.body, Math.max(1_000, largest.body.length - (size() - PROMPT_BUDGET) - 64));
+  }
+  return prefix + sections.map((s) => `\n${header(s.title)}\n${s.body}\n`).join("");
+}

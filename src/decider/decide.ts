@@ -1,0 +1,118 @@
+/**
+ * The decider (SPEC §5 step 7): the prompt on the runner's stdin, its event stream to the pulse
+ * log and to runs/<run_id>/, the cost metered off the same stream, and ONE move taken from
+ * .decision.json (if the runner wrote one) or from the final answer text.
+ */
+import type { Runner } from "../core/config.ts";
+import { extractOneObject } from "../core/extract.ts";
+import { commandProgram } from "../core/shell.ts";
+import { type Prices, summarizeStream } from "../core/stream.ts";
+import { ensureDir, listNames, readTextIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { onPath } from "../sys/process.ts";
+import { runProcess } from "../sys/spawn.ts";
+import type { DataDir } from "../store/layout.ts";
+
+export type DecideResult = {
+  runId: string;
+  /** undefined: the runner reported no cost (unmetered) */
+  costUsd: number | undefined;
+} & ({ kind: "move"; value: Record<string, unknown> } | { kind: "failed"; reason: string; notFound?: boolean });
+
+export const RUNS_KEPT = 50;
+
+/** `YYYYMMDD-HHMMSS-mmm-xxxx`: names sort by time, to the millisecond. */
+export function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").replace(".", "-").slice(0, 19);
+  const rand = crypto.getRandomValues(new Uint16Array(1))[0].toString(16).padStart(4, "0");
+  return `${stamp}-${rand}`;
+}
+
+/** Keep the newest RUNS_KEPT runs (names sort by time). */
+export async function pruneRuns(dd: DataDir, keep = RUNS_KEPT): Promise<void> {
+  const runs = await listNames(dd.runsDir);
+  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
+    await Deno.remove(`${dd.runsDir}/${old}`, { recursive: true }).catch(() => {});
+  }
+}
+
+export async function decide(
+  dd: DataDir,
+  opts: {
+    runner: Runner;
+    prompt: string;
+    timeoutS: number;
+    prices?: Prices;
+    now: Date;
+    configPath: string;
+    onStreamLine?: (line: string) => void;
+  },
+): Promise<DecideResult> {
+  const runId = newRunId(opts.now);
+  const dir = `${dd.runsDir}/${runId}`;
+  await ensureDir(dir, 0o700);
+  await writeFileAtomic(`${dir}/prompt.md`, opts.prompt, 0o600);
+  const fail = async (reason: string, costUsd: number | undefined, notFound = false): Promise<DecideResult> => {
+    await writeFileAtomic(
+      `${dir}/result.json`,
+      JSON.stringify({ ok: false, reason, cost_usd: costUsd ?? null }) + "\n",
+      0o600,
+    );
+    return { runId, costUsd, kind: "failed", reason, notFound };
+  };
+  const program = commandProgram(opts.runner.tick);
+  if (program && !onPath(program)) {
+    return fail(
+      `runner '${opts.runner.name}' not found on PATH — install it or set "default" in ${opts.configPath}`,
+      undefined,
+      true,
+    );
+  }
+  const decisionFile = `${dd.root}/.decision.json`;
+  await removeIfExists(decisionFile);
+  const stream = await Deno.open(`${dir}/stream.jsonl`, { write: true, create: true, mode: 0o600 });
+  let partial = "";
+  const dec = new TextDecoder();
+  const r = await runProcess(["bash", "-c", opts.runner.tick], {
+    cwd: dd.root,
+    stdin: opts.prompt,
+    timeoutMs: opts.timeoutS * 1000,
+    maxStdoutBytes: 16 * 1024 * 1024,
+    env: { LOOOP_DATA_DIR: dd.root },
+    onStdout: (chunk) => {
+      stream.writeSync(chunk);
+      if (!opts.onStreamLine) return;
+      partial += dec.decode(chunk, { stream: true });
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      for (const l of lines) if (l.trim()) opts.onStreamLine(l);
+    },
+  });
+  stream.close();
+  if (r.stderrTail) await writeFileAtomic(`${dir}/stderr.log`, r.stderrTail, 0o600);
+  const summary = summarizeStream(new TextDecoder().decode(r.stdout), { cost: opts.runner.cost, prices: opts.prices });
+  const cost = summary.costUsd;
+  const o = r.outcome;
+  if (o.kind === "timeout") return fail(`the runner timed out after ${opts.timeoutS}s`, cost);
+  if (o.kind === "overflow") return fail("the runner printed more than 16 MiB", cost);
+  if (o.kind === "spawn-error") return fail(`could not run the runner: ${o.message}`, cost);
+  if (o.code !== 0) {
+    const tail = r.stderrTail.trim().split("\n").pop() ?? "";
+    return fail(`the runner exited ${o.code ?? o.signal}${tail ? `: ${tail.slice(0, 200)}` : ""}`, cost);
+  }
+  if (summary.error) return fail(`the runner reported an error: ${summary.error.slice(0, 300)}`, cost);
+  const fromFile = await readTextIfExists(decisionFile);
+  let value: Record<string, unknown>;
+  if (fromFile !== undefined) {
+    await removeIfExists(decisionFile);
+    const got = extractOneObject(fromFile);
+    if (!got.ok) return fail(`.decision.json: ${got.reason}`, cost);
+    value = got.value;
+  } else {
+    const got = extractOneObject(summary.finalText ?? "");
+    if (!got.ok) return fail(got.reason, cost);
+    value = got.value;
+  }
+  await writeFileAtomic(`${dir}/move.json`, JSON.stringify(value, null, 2) + "\n", 0o600);
+  await writeFileAtomic(`${dir}/result.json`, JSON.stringify({ ok: true, cost_usd: cost ?? null }) + "\n", 0o600);
+  return { runId, costUsd: cost, kind: "move", value };
+}

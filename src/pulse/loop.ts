@@ -1,0 +1,176 @@
+/**
+ * The pulse (SPEC §5): beats forever under the single-instance lock. The next beat comes after
+ * `interval` (or a move's next_interval_s), or within a second of a change the pulse can see
+ * without sensing: a goal, PLAYBOOK, sensor or config write, an answer, a worker's exit.
+ * SIGTERM/SIGINT end it after the current step; the kernel releases the lock if it dies.
+ */
+import { type Config } from "../core/config.ts";
+import { Exit, LooopError } from "../core/errors.ts";
+import { ensureDir, readJsonIfExists } from "../sys/fs.ts";
+import { type Held, tryLockExclusive } from "../sys/lock.ts";
+import { env } from "../sys/env.ts";
+import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
+import { readNotes, writeNotes } from "../store/bookkeeping.ts";
+import { appendJournal } from "../store/journal.ts";
+import type { DataDir } from "../store/layout.ts";
+import { PULSE_ID, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
+import { type BeatContext, type BeatResult, runBeat } from "./beat.ts";
+import type { Log } from "./log.ts";
+
+export const DECIDE_TIMEOUT_S = 600;
+const WAKE_DEBOUNCE_MS = 200;
+
+export function sensorLimits(): SensorLimits {
+  const n = (v: string | undefined, d: number) => (v && Number(v) > 0 ? Number(v) : d);
+  return {
+    ...DEFAULT_SENSOR_LIMITS,
+    timeoutS: n(env("LOOOP_SENSOR_TIMEOUT"), DEFAULT_SENSOR_LIMITS.timeoutS),
+    maxBytes: n(env("LOOOP_SENSOR_MAX_BYTES"), DEFAULT_SENSOR_LIMITS.maxBytes),
+  };
+}
+
+export function intervalS(config: Config): number {
+  const v = Number(env("LOOOP_INTERVAL"));
+  return v > 0 ? v : config.interval;
+}
+
+/** Take the pulse lock or say who holds it (exit 75). */
+export async function takePulseLock(dd: DataDir): Promise<Held> {
+  await ensureDir(sessionFiles(dd, PULSE_ID).dir);
+  const lock = await tryLockExclusive(dd.pulseLock);
+  if (lock) return lock;
+  const meta = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as { pid?: number } | undefined;
+  throw new LooopError(
+    `another pulse holds the lock${meta?.pid ? ` (pid ${meta.pid})` : ""}`,
+    "stop it with `looop down`, or use another data dir",
+    Exit.locked,
+  );
+}
+
+/** Journal a failure unless it is the one journaled last. */
+async function journalOnce(dd: DataDir, text: string): Promise<void> {
+  const notes = await readNotes(dd);
+  if (notes.last_failure_journaled === text) return;
+  await appendJournal(dd, new Date(), text);
+  await writeNotes(dd, { ...notes, last_failure_journaled: text });
+}
+
+/** Does a path the watcher reported warrant an early beat? */
+export function wakes(dd: DataDir, path: string): boolean {
+  const rel = path.startsWith(dd.root + "/") ? path.slice(dd.root.length + 1) : path;
+  if (path === dd.configPath) return true;
+  return /^(PLAYBOOK\.md|config\.json|goals\/[^/]+\.md|sensors\/[^/]+|answers\/[^/]+\.json|sessions\/[^/]+\/exit\.json)$/
+    .test(rel);
+}
+
+export async function runPulse(
+  dd: DataDir,
+  opts: { loadConfig: () => Promise<Config>; log: Log; command: string },
+): Promise<number> {
+  const lock = await takePulseLock(dd);
+  const { log } = opts;
+  const started = new Date().toISOString();
+  const meta = {
+    id: PULSE_ID,
+    runner: "",
+    command: opts.command,
+    pid: Deno.pid,
+    host_pid: Deno.pid,
+    started,
+    state: "running" as "running" | "exited",
+    cols: 120,
+    rows: 40,
+  };
+  let stopping: "SIGTERM" | "SIGINT" | undefined;
+  let wake: (() => void) | undefined;
+  let woken = false;
+  const poke = () => {
+    woken = true;
+    wake?.();
+  };
+  const onTerm = () => {
+    stopping = "SIGTERM";
+    poke();
+  };
+  const onInt = () => {
+    stopping = "SIGINT";
+    poke();
+  };
+  Deno.addSignalListener("SIGTERM", onTerm);
+  Deno.addSignalListener("SIGINT", onInt);
+  let watcher: Deno.FsWatcher | undefined;
+  try {
+    watcher = Deno.watchFs([dd.root, dd.goalsDir, dd.sensorsDir, dd.answersDir, dd.sessionsDir], { recursive: true });
+  } catch (e) {
+    log(
+      "warn",
+      "watch.off",
+      `no file-system watch (${e instanceof Error ? e.message : e}): beats on the interval only`,
+    );
+  }
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  const watching = (async () => {
+    if (!watcher) return;
+    try {
+      for await (const ev of watcher) {
+        if (!ev.paths.some((p) => wakes(dd, p))) continue;
+        clearTimeout(debounce);
+        debounce = setTimeout(poke, WAKE_DEBOUNCE_MS);
+      }
+    } catch { /* closed */ }
+  })();
+  try {
+    let config = await opts.loadConfig();
+    meta.runner = config.default;
+    await writeMeta(dd, meta);
+    log("info", "pulse.start", `pulse up (pid ${Deno.pid}), runner ${config.default}, interval ${intervalS(config)}s`);
+    while (!stopping) {
+      woken = false;
+      let result: BeatResult;
+      try {
+        config = await opts.loadConfig();
+        const ctx: BeatContext = {
+          dd,
+          config,
+          now: () => new Date(),
+          log,
+          sensors: sensorLimits(),
+          decideTimeoutS: DECIDE_TIMEOUT_S,
+        };
+        result = await runBeat(ctx);
+      } catch (e) {
+        // An unexpected error (a broken config, a full disk) fails this beat, not the pulse.
+        const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+        log("error", "beat.error", msg);
+        await journalOnce(dd, `beat failed: ${msg}`).catch(() => {});
+        result = { kind: "no-move", reason: msg };
+      }
+      if (stopping) break;
+      const delayS = result.kind === "moved" && result.nextIntervalS !== undefined
+        ? result.nextIntervalS
+        : result.kind === "paused" && result.retryInS !== undefined
+        ? Math.min(result.retryInS, intervalS(config))
+        : intervalS(config);
+      if (woken) continue; // something changed during the beat
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayS * 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+    log("info", "pulse.stop", `pulse stopping (${stopping})`);
+    await writeExit(dd, PULSE_ID, { code: 0, signal: stopping ?? null, ts: new Date().toISOString() });
+    await writeMeta(dd, { ...meta, state: "exited" });
+    return stopping === "SIGINT" ? 130 : stopping === "SIGTERM" ? 143 : 0;
+  } finally {
+    clearTimeout(debounce);
+    watcher?.close();
+    await watching;
+    Deno.removeSignalListener("SIGTERM", onTerm);
+    Deno.removeSignalListener("SIGINT", onInt);
+    lock.release();
+  }
+}

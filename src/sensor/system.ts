@@ -1,0 +1,40 @@
+/** The system sensors, computed in-process (SPEC §5 step 2): sys-sessions, sys-claims, sys-goals. */
+import type { Reading } from "../core/readings.ts";
+import { readGoalActivity } from "../store/activity.ts";
+import { listClaims } from "../store/claims.ts";
+import { readGoals } from "../store/goals.ts";
+import type { DataDir } from "../store/layout.ts";
+import { listSessions, PULSE_ID } from "../store/sessions.ts";
+
+export async function systemReadings(dd: DataDir, now: Date): Promise<Record<string, Reading>> {
+  const [sessions, claims, goals, activity] = await Promise.all([
+    listSessions(dd),
+    listClaims(dd),
+    readGoals(dd),
+    readGoalActivity(dd),
+  ]);
+  const workers = sessions.filter((s) => s.id !== PULSE_ID);
+  const live = new Set(workers.filter((s) => s.status.kind === "running").map((s) => s.id));
+  const ageS = (iso: string | undefined) => iso ? Math.round((now.getTime() - Date.parse(iso)) / 1000) : null;
+  return {
+    "sys-sessions": {
+      signal: Object.fromEntries(workers.map((s) => [s.id, {
+        state: s.status.kind,
+        exit_code: s.status.kind === "exited" ? s.status.code : null,
+      }])),
+      detail: {
+        count: workers.length,
+        running: live.size,
+        ages_s: Object.fromEntries(workers.map((s) => [s.id, ageS(s.meta?.started)])),
+      },
+    },
+    "sys-claims": {
+      signal: Object.fromEntries(claims.filter((c) => live.has(c.session)).map((c) => [c.name, c.session])),
+      detail: { all: claims },
+    },
+    "sys-goals": {
+      signal: {},
+      detail: Object.fromEntries(goals.map((g) => [g.id, ageS(activity[g.id])])),
+    },
+  };
+}
