@@ -3,6 +3,7 @@
  * permission set (the same flags as `deno task looop`).
  */
 import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
+import { assert, assertEquals } from "./assert.ts";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${ROOT}/src/main.ts`;
@@ -113,4 +114,115 @@ await f.lock(true); console.log("locked"); setInterval(() => {}, 1 << 30);`;
   reader.releaseLock();
   if (!new TextDecoder().decode(value).includes("locked")) throw new Error("lock holder did not start");
   return child;
+}
+
+// ---- End-to-end helpers (tests/e2e) ----
+
+/** A fresh temp data dir for `fn`, removed afterwards whatever happens. */
+export async function withDataDir(
+  fn: (d: { dir: string; base: string; env: Record<string, string> }) => Promise<void>,
+): Promise<void> {
+  const d = await tempDataDir();
+  try {
+    await fn({ ...d, base: d.dir.replace(/\/data$/, "") });
+  } catch (e) {
+    await d.cleanup().catch(() => {}); // the test's own failure is the one to report
+    throw e;
+  }
+  await d.cleanup();
+}
+
+/** Run a first command so the data dir exists and is seeded; fails the test if it does not work. */
+export async function seed(env: Record<string, string>): Promise<void> {
+  const r = await looop(["_", "asks", "--json"], { env });
+  assertEquals(r.code, 0, r.stderr);
+}
+
+/**
+ * Every entry under `dir`, dotfiles and lock files included: path → kind, mode and (for files)
+ * the whole content. Two equal snapshots mean nothing was created, removed, changed or re-moded.
+ */
+export async function treeSnapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (path: string, rel: string) => {
+    const st = await Deno.lstat(path);
+    const mode = ((st.mode ?? 0) & 0o7777).toString(8);
+    if (st.isSymlink) out[rel] = `link -> ${await Deno.readLink(path)}`;
+    else if (st.isDirectory) {
+      out[rel] = `dir ${mode}`;
+      for await (const e of Deno.readDir(path)) await walk(`${path}/${e.name}`, `${rel}/${e.name}`);
+    } else out[rel] = `file ${mode} ${new TextDecoder().decode(await Deno.readFile(path))}`;
+  };
+  await walk(dir, ".");
+  return out;
+}
+
+/** The run failed with `code` and exactly one stderr line `looop: <what> — <how to fix>`. */
+export function assertOneLineError(r: Run, code: number, what?: RegExp): void {
+  const detail = `exit ${r.code}, stderr: ${JSON.stringify(r.stderr)}`;
+  assertEquals(r.code, code, detail);
+  assert(/^looop: [^\n]+ — [^\n]+\n$/.test(r.stderr), `not one 'looop: <what> — <how to fix>' line: ${detail}`);
+  assert(!/^\s+at /m.test(r.stderr + r.stdout), `stack trace printed: ${detail}`);
+  if (what) assert(what.test(r.stderr), `stderr does not match ${what}: ${detail}`);
+}
+
+/** Run `looop args`, expecting a one-line error with `code`, and that the data dir did not change at all. */
+export async function assertRefusedUnchanged(
+  dir: string,
+  args: string[],
+  opts: { env: Record<string, string>; stdin?: string },
+  code: number,
+  what?: RegExp,
+): Promise<Run> {
+  const before = await treeSnapshot(dir);
+  const r = await looop(args, opts);
+  try {
+    assertOneLineError(r, code, what);
+  } catch (e) {
+    throw new Error(`looop ${JSON.stringify(args)}: ${(e as Error).message}`);
+  }
+  assertEquals(await treeSnapshot(dir), before, `looop ${JSON.stringify(args)} changed the data dir`);
+  return r;
+}
+
+/** Kill a holdSessionLock holder (its session becomes dead) and reap it. */
+export async function killHolder(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already gone */ }
+  await child.status;
+  await child.stdout.cancel().catch(() => {});
+}
+
+/**
+ * A dir holding an executable `looop` that runs the real CLI (LOOOP_ARGV), for scripts that call
+ * `looop` from PATH, such as the shell completion.
+ */
+export async function looopOnPath(dir: string): Promise<string> {
+  const bin = `${dir}/bin`;
+  await Deno.mkdir(bin, { recursive: true });
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  await Deno.writeTextFile(`${bin}/looop`, `#!/bin/sh\nexec ${LOOOP_ARGV.map(quote).join(" ")} "$@"\n`, {
+    mode: 0o755,
+  });
+  return bin;
+}
+
+/** The local day of `d` as YYYY-MM-DD, as the journal and the ledger print it. */
+export function localDayOf(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** One journal line as SPEC §2 fixes it: `- YYYY-MM-DD HH:MM <text>`. */
+export const JOURNAL_LINE = /^- \d{4}-\d{2}-\d{2} \d{2}:\d{2} \S.*$/;
+
+/** End background looops that are still running (after a failed assertion) and wait for them all. */
+export async function reap(...procs: { child: Deno.ChildProcess; done: Promise<Run> }[]): Promise<void> {
+  for (const p of procs) {
+    try {
+      p.child.kill("SIGKILL");
+    } catch { /* already exited */ }
+  }
+  await Promise.all(procs.map((p) => p.done));
 }

@@ -19,6 +19,13 @@ function verbTree(program: Command): VerbTree {
   return walk(program);
 }
 
+/** Every long option in the program that takes a value. */
+function valueOptions(program: Command): string[] {
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap((s) => all(s as Command))];
+  const longs = all(program).flatMap((c) => c.options.filter((o) => o.required || o.optional).map((o) => o.long));
+  return [...new Set(longs.filter((l): l is string => !!l))].sort();
+}
+
 export function registerHuman(program: Command) {
   program.command("version").description("print looop's version")
     .option("--json", "print one JSON document")
@@ -75,6 +82,6 @@ export function registerHuman(program: Command) {
       if (shell !== "zsh" && shell !== "bash") {
         throw new LooopError(`no completion for '${shell}'`, "use `looop config zsh` or `looop config bash`");
       }
-      print(completionScript(shell, verbTree(program)));
+      print(completionScript(shell, verbTree(program), valueOptions(program)));
     });
 }

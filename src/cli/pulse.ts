@@ -18,11 +18,15 @@ async function pulsePid(dd: DataDir): Promise<number | undefined> {
   return (await readSession(dd, PULSE_ID)).meta?.pid;
 }
 
-async function until(dd: DataDir, alive: boolean, ms: number): Promise<boolean> {
-  const r = await waitFor([dd.root], async () => ((await isSessionAlive(dd, PULSE_ID)) === alive ? true : undefined), {
-    timeoutMs: ms,
-    pollMs: 50,
-  });
+/** Wait until the pulse is (not) alive; `since`: and its meta was written at or after that time. */
+async function until(dd: DataDir, alive: boolean, ms: number, since?: number): Promise<boolean> {
+  const ready = async () => {
+    if ((await isSessionAlive(dd, PULSE_ID)) !== alive) return undefined;
+    if (since === undefined) return true;
+    const started = (await readSession(dd, PULSE_ID)).meta?.started;
+    return started && Date.parse(started) >= since ? true : undefined;
+  };
+  const r = await waitFor([dd.root], ready, { timeoutMs: ms, pollMs: 50 });
   return r.kind === "ready";
 }
 
@@ -39,13 +43,15 @@ export function registerPulseHuman(program: Command) {
         if (e) throw e;
         return;
       }
+      // Whoever holds the lock after this instant started after it: its meta is not a stale one.
+      const since = Date.now();
       if (await isSessionAlive(dd, PULSE_ID)) {
         const pid = await pulsePid(dd);
         if (o.json) return printJson({ started: false, running: true, pid: pid ?? null });
         return print(`already running (pid ${pid ?? "?"})`);
       }
       spawnDetached([...selfArgv(), "_", "pulse", ...(o.json ? ["--json"] : [])], { cwd: dd.root });
-      if (!(await until(dd, true, 15_000))) {
+      if (!(await until(dd, true, 15_000, since))) {
         throw new LooopError("the pulse did not start", `see ${sessionFiles(dd, PULSE_ID).output}`, Exit.refused);
       }
       const pid = await pulsePid(dd);

@@ -8,6 +8,7 @@ import { startWorker } from "../supervisor/start.ts";
 import { answerAsk } from "../mailbox/answer.ts";
 import { readState, sessionRows, waitForChange } from "../pulse/state.ts";
 import { askIds, pendingAsks } from "../store/asks.ts";
+import { listClaims } from "../store/claims.ts";
 import { readGoals, sensorNames } from "../store/goals.ts";
 import { listSessions } from "../store/sessions.ts";
 import { formatAge } from "../core/duration.ts";
@@ -95,7 +96,7 @@ export function registerSteer(under: Command) {
 
   const goal = under.command("goal").description("write or archive a goal");
   goal.command("write").description("write goals/<id>.md (body inline, or stdin when omitted or -)")
-    .argument("<id>").argument("[body]")
+    .argument("<id>").argument("[body]").allowUnknownOption()
     .option("--journal <text>", "the journal line to write")
     .action(async (id, body, o) => {
       await steer({ action: "write_goal", id, body: await bodyArg(body, "goal body"), journal: o.journal });
@@ -107,7 +108,7 @@ export function registerSteer(under: Command) {
 
   under.command("sensor").description("write a sensor script")
     .command("write").description("write sensors/<name>.sh, executable (script inline, or stdin)")
-    .argument("<name>").argument("[script]")
+    .argument("<name>").argument("[script]").allowUnknownOption()
     .option("--journal <text>", "the journal line to write")
     .action(async (name, script, o) => {
       await steer({ action: "write_sensor", name, script: await bodyArg(script, "sensor script"), journal: o.journal });
@@ -115,7 +116,7 @@ export function registerSteer(under: Command) {
 
   under.command("playbook").description("replace PLAYBOOK.md")
     .command("write").description("replace PLAYBOOK.md (body inline, or stdin)")
-    .argument("[body]")
+    .argument("[body]").allowUnknownOption()
     .option("--journal <text>", "the journal line to write")
     .action(async (body, o) => {
       await steer({ action: "write_playbook", body: await bodyArg(body, "PLAYBOOK"), journal: o.journal });
@@ -123,7 +124,7 @@ export function registerSteer(under: Command) {
 
   under.command("worker").description("start a worker by hand")
     .command("start").description("start worker <id> with a brief (inline, or stdin); same gates as the move")
-    .argument("<id>").argument("[brief]")
+    .argument("<id>").argument("[brief]").allowUnknownOption()
     .option("--journal <text>", "the journal line to write")
     .action(async (id, brief, o) => {
       await steer({ action: "start_worker", id, prompt: await bodyArg(brief, "worker brief"), journal: o.journal });
@@ -159,6 +160,7 @@ export function registerSteer(under: Command) {
         asks: async () => (await pendingAsks(dd)).map((a) => a.id),
         "all-asks": () => askIds(dd),
         sensors: () => sensorNames(dd),
+        claims: async () => (await listClaims(dd)).map((c) => c.name),
       };
       const list = lists[kind];
       if (!list) throw new LooopError(`unknown id kind '${kind}'`, `use one of: ${Object.keys(lists).join(", ")}`);

@@ -36,14 +36,20 @@ async function streamLog(dd: DataDir, id: string): Promise<void> {
   const f = sessionFiles(dd, id);
   if (!(await exists(f.dir))) throw new LooopError(`no session '${id}'`, "see `looop _ sessions`", Exit.refused);
   let offset = 0;
+  let carry = ""; // an escape sequence cut in two by a read waits for its end
   const dec = new TextDecoder();
   const out = new TextEncoder();
   while (true) {
     const alive = await isSessionAlive(dd, id);
     const data = await Deno.readFile(f.output).catch(() => new Uint8Array());
     if (data.length > offset) {
-      await Deno.stdout.write(out.encode(stripAnsi(dec.decode(data.subarray(offset), { stream: true }))));
+      let text = carry + dec.decode(data.subarray(offset), { stream: true });
       offset = data.length;
+      const esc = text.lastIndexOf("\x1b");
+      // strip-ansi removes only complete sequences: one it leaves in place is cut off.
+      carry = esc >= 0 && stripAnsi(text.slice(esc)).startsWith("\x1b") ? text.slice(esc) : "";
+      if (carry) text = text.slice(0, esc);
+      await Deno.stdout.write(out.encode(stripAnsi(text)));
     } else if (!alive) return;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -6,7 +6,7 @@
 export type VerbTree = { [verb: string]: VerbTree };
 
 /** Where a live id is expected, by the verbs before it. */
-const LIVE_IDS: Record<string, "goals" | "sessions" | "asks" | "sensors"> = {
+const LIVE_IDS: Record<string, "goals" | "sessions" | "asks" | "sensors" | "claims"> = {
   "_ answer": "asks",
   "_ goal write": "goals",
   "_ goal archive": "goals",
@@ -15,7 +15,7 @@ const LIVE_IDS: Record<string, "goals" | "sessions" | "asks" | "sensors"> = {
   "_ kill": "sessions",
   "_ tell": "sessions",
   "_ ask": "sessions",
-  "_ claim": "sessions",
+  "_ unclaim": "claims",
   "watch": "sessions",
 };
 
@@ -41,7 +41,10 @@ function cases(tree: VerbTree): Case[] {
   return out.filter((c) => !seen.has(c.path) && seen.add(c.path));
 }
 
-function bash(tree: VerbTree): string {
+/** A shell pattern matching the options that take a value (their value is not a verb). */
+const valuePattern = (valueOptions: string[]) => valueOptions.length ? valueOptions.join("|") : "--no-such-option";
+
+function bash(tree: VerbTree, valueOptions: string[]): string {
   const arms = cases(tree).map((c) =>
     "words" in c
       ? `    ${JSON.stringify(c.path)}) words=${JSON.stringify(c.words.join(" "))} ;;`
@@ -52,7 +55,11 @@ function bash(tree: VerbTree): string {
     "_looop_complete() {",
     '  local cur="${COMP_WORDS[COMP_CWORD]}" verbs="" words="" i',
     "  for ((i = 1; i < COMP_CWORD; i++)); do",
-    '    case "${COMP_WORDS[i]}" in -*) ;; *) verbs="${verbs:+$verbs }${COMP_WORDS[i]}" ;; esac',
+    '    case "${COMP_WORDS[i]}" in',
+    `      ${valuePattern(valueOptions)}) i=$((i + 1)) ;;`,
+    "      -*) ;;",
+    '      *) verbs="${verbs:+$verbs }${COMP_WORDS[i]}" ;;',
+    "    esac",
     "  done",
     '  case "$verbs" in',
     ...arms,
@@ -63,7 +70,7 @@ function bash(tree: VerbTree): string {
   ].join("\n");
 }
 
-function zsh(tree: VerbTree): string {
+function zsh(tree: VerbTree, valueOptions: string[]): string {
   const arms = cases(tree).map((c) =>
     "words" in c
       ? `    ${JSON.stringify(c.path)}) vals=(${c.words.join(" ")}) ;;`
@@ -73,9 +80,12 @@ function zsh(tree: VerbTree): string {
     "#compdef looop",
     "# looop completion for zsh. Load it with:  source <(looop config zsh)",
     "_looop() {",
-    "  local verbs w",
+    "  local verbs w skip=0",
     "  local -a vals",
-    '  for w in ${words[2,CURRENT-1]}; do [[ $w == -* ]] || verbs="${verbs:+$verbs }$w"; done',
+    "  for w in ${words[2,CURRENT-1]}; do",
+    "    if (( skip )); then skip=0; continue; fi",
+    `    case $w in ${valuePattern(valueOptions)}) skip=1 ;; -*) ;; *) verbs="\${verbs:+\$verbs }\$w" ;; esac`,
+    "  done",
     '  case "$verbs" in',
     ...arms,
     "  esac",
@@ -85,6 +95,7 @@ function zsh(tree: VerbTree): string {
   ].join("\n");
 }
 
-export function completionScript(shell: "zsh" | "bash", tree: VerbTree): string {
-  return shell === "bash" ? bash(tree) : zsh(tree);
+/** `valueOptions`: the long options that take a value, e.g. --journal, so their value is skipped. */
+export function completionScript(shell: "zsh" | "bash", tree: VerbTree, valueOptions: string[] = []): string {
+  return shell === "bash" ? bash(tree, valueOptions) : zsh(tree, valueOptions);
 }

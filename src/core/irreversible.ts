@@ -8,7 +8,7 @@
 export const IRREVERSIBLE_PATTERNS: { name: string; re: RegExp }[] = [
   {
     name: "git push --force",
-    re: /\bgit\b[^;&|\n]*\bpush\b[^;&|\n]*(\s--force(-with-lease)?\b|\s-[a-zA-Z]*f\b|\s\+\S)/,
+    re: /\bgit\b[^;&|\n]*\bpush\b[^;&|\n]*(\s--force(-with-lease)?\b|\s-[a-zA-Z]*f[a-zA-Z]*\b|\s\+\S)/,
   },
   { name: "git push --delete", re: /\bgit\b[^;&|\n]*\bpush\b[^;&|\n]*(\s--delete\b|\s-d\b|\s:\S)/ },
   { name: "git merge", re: /\bgit\b[^;&|\n]*\bmerge\b/ },
@@ -18,7 +18,10 @@ export const IRREVERSIBLE_PATTERNS: { name: string; re: RegExp }[] = [
   { name: "gh pr merge / close, issue close, comments", re: /\bgh\s+(pr|issue)\s+(merge|close|comment|delete|lock)\b/ },
   { name: "gh release / repo delete", re: /\bgh\s+(release\s+(create|delete)|repo\s+(delete|archive))\b/ },
   { name: "rm -r", re: /\brm\b[^;&|\n]*\s(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\b/ },
-  { name: "destructive SQL", re: /\b(drop\s+(table|database|schema|index)|truncate\s+(table\s+)?\w|delete\s+from)\b/i },
+  {
+    name: "destructive SQL",
+    re: /\b(drop\s+(table|database|schema|index)|truncate\s+(table\s+)?\w+|delete\s+from)\b/i,
+  },
   {
     name: "kubectl delete/apply/scale",
     re: /\bkubectl\b[^;&|\n]*\s(delete|apply|replace|scale|drain|rollout\s+restart|patch)\b/,

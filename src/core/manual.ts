@@ -13,9 +13,9 @@ DESIGN
   Humans steer by editing goals and the PLAYBOOK, and answer what only a human can answer.
   Irreversible actions never happen without a human's explicit yes.
 
-  Status of this build: the data dir, config, every steering and worker verb below, the
-  mailbox, claims, the ledger and worker sessions work. The pulse (up, down, _ beat) and the
-  OS sandbox arrive in later releases.
+  Status of this build: the data dir, config, the pulse, every steering and worker verb below,
+  worker sessions, the mailbox, claims and the ledger work. The OS sandbox arrives in a later
+  release.
 
 THE BEAT
   1. housekeeping: reap claims of dead sessions, prune old sessions, report an interrupted move
@@ -47,6 +47,9 @@ THE CONSTITUTION (fixed in looop, above the PLAYBOOK)
   don't guess; the PLAYBOOK may be tuned but never weaken these norms.
 
 HUMAN
+  looop up [--json] [--foreground]   start the pulse, detached (idempotent: "already running", exit 0);
+                                     --foreground runs it here, logging to stdout
+  looop down                         stop every worker, then the pulse
   looop cost [today|all] [--json]    spend from the ledger: per day, per kind (tick/session), per id
   looop config zsh|bash              print shell completion (live goal, session and ask ids)
                                      bash: source <(looop config bash)   zsh: source <(looop config zsh)
@@ -70,6 +73,9 @@ STEER (a human or a concierge)
   looop _ playbook write [body|-]
   looop _ worker start <id> [brief|-]   start a worker by hand (same gates as the move)
   looop _ sessions [--json]          the pulse and every worker: id, state, pid, runner, age, exit code
+  looop _ beat [--json]              run exactly ONE beat in the foreground and exit: 0 done (skipped,
+                                     paused or moved); 1 the decide yielded no move; 3 the move failed
+                                     its schema or a gate; 75 a pulse holds the lock
   The write verbs go through the same gated executor as a decided move, with the same journal
   line; --journal "<text>" sets it.
 

@@ -29,7 +29,11 @@ export function toReading(run: SensorRun): Reading {
       );
     case "exited": {
       if (run.code !== 0) {
-        const how = run.signal ? `was killed by ${run.signal}` : `exited ${run.code}`;
+        const how = run.signal
+          ? `was killed by ${run.signal}`
+          : run.code === 126 || run.code === 127
+          ? `could not run (exit ${run.code}: not executable or not found; chmod +x it)`
+          : `exited ${run.code}`;
         return errorReading(run.code ?? 128, `the sensor ${how}`, run.stderrTail);
       }
       let value: unknown;

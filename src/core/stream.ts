@@ -47,7 +47,8 @@ export function summarizeStream(stdout: string, opts: { cost?: CostSpec; prices?
     if (!t.startsWith("{")) continue;
     try {
       const v = JSON.parse(t);
-      if (v && typeof v === "object" && !Array.isArray(v)) events.push(v);
+      // Only a typed object is an event: a bare move on its own line is a plain-text answer.
+      if (v && typeof v === "object" && !Array.isArray(v) && typeof v.type === "string") events.push(v);
     } catch { /* a torn or non-JSON line */ }
   }
   if (events.length === 0) {

@@ -62,22 +62,32 @@ const fit = (s: string, w: number) => {
   return chars.length > w ? chars.slice(0, w).join("") : s + " ".repeat(w - chars.length);
 };
 
+export const MIN_COLS = 40;
+export const MIN_ROWS = 8;
+
 /** The whole screen as one string: cursor home, then every row cleared and rewritten. */
 export function renderFrame(f: Frame): string {
+  if (f.cols < MIN_COLS || f.rows < MIN_ROWS) {
+    const msg = fit(`looop watch needs ${MIN_COLS}x${MIN_ROWS}; q quits`, Math.max(1, f.cols));
+    return "\x1b[H\x1b[2J" + msg;
+  }
   const inv = (s: string) => (f.colour ? `\x1b[7m${s}\x1b[27m` : s);
   const dim = (s: string) => (f.colour ? `\x1b[2m${s}\x1b[22m` : s);
   const pane = paneSize(f.cols, f.rows);
   const rows: string[] = [];
   rows.push(inv(fit(f.title, f.cols)));
   rows.push(fit(" sessions", LIST_WIDTH) + "│" + fit(` ${f.paneTitle}`, pane.cols));
+  // The list scrolls so that the selected session is always visible.
+  const first = Math.max(0, f.selected - pane.rows + 1);
   for (let y = 0; y < pane.rows; y++) {
-    const s = f.sessions[y];
+    const i = first + y;
+    const s = f.sessions[i];
     let left = " ".repeat(LIST_WIDTH);
     if (s) {
-      const mark = y === f.selected ? ">" : " ";
+      const mark = i === f.selected ? ">" : " ";
       const text = fit(`${mark}${s.ask ? "?" : " "}${s.id}`, 13) + " " + fit(s.state, 7) + " " + fit(s.age, 4);
-      left = y === f.selected ? inv(fit(text, LIST_WIDTH)) : fit(text, LIST_WIDTH);
-      if (s.state !== "running" && y !== f.selected) left = dim(left);
+      left = i === f.selected ? inv(fit(text, LIST_WIDTH)) : fit(text, LIST_WIDTH);
+      if (s.state !== "running" && i !== f.selected) left = dim(left);
     }
     rows.push(left + "│" + fit(f.pane[y] ?? "", pane.cols));
   }

@@ -81,6 +81,8 @@ export async function runPulse(
     cols: 120,
     rows: 40,
   };
+  // At once, so `up` (which waits for a meta newer than its own start) never reports a stale pid.
+  await writeMeta(dd, meta);
   let stopping: "SIGTERM" | "SIGINT" | undefined;
   let wake: (() => void) | undefined;
   let woken = false;

@@ -1,5 +1,12 @@
 /** snapshots/: each beat's readings, `sensor-<name>.json` and `sys-<name>.json`. */
-import { ensureDir, listNames, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import {
+  ensureDir,
+  listNames,
+  readJsonIfExists,
+  readTextIfExists,
+  removeIfExists,
+  writeFileAtomic,
+} from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
 
 /** snapshot name (file name without .json) → reading. Unparseable files are skipped. */
@@ -17,7 +24,10 @@ export async function readReadings(dd: DataDir): Promise<Record<string, unknown>
 export async function writeReadings(dd: DataDir, readings: Record<string, unknown>): Promise<void> {
   await ensureDir(dd.snapshotsDir);
   for (const [name, reading] of Object.entries(readings)) {
-    await writeFileAtomic(`${dd.snapshotsDir}/${name}.json`, JSON.stringify(reading, null, 2) + "\n");
+    const path = `${dd.snapshotsDir}/${name}.json`;
+    const text = JSON.stringify(reading, null, 2) + "\n";
+    if ((await readTextIfExists(path)) === text) continue; // most beats change nothing
+    await writeFileAtomic(path, text, 0o644, { durable: false }); // scratch: the next beat rewrites it
   }
   for (const file of await listNames(dd.snapshotsDir, ".json")) {
     if (!(file.slice(0, -5) in readings)) await removeIfExists(`${dd.snapshotsDir}/${file}`);

@@ -44,6 +44,8 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
       LOOOP_DATA_DIR: dd.root,
       TERM: "xterm-256color",
     };
+    // Opened before the terminal exists: output that arrives while nobody listens is lost.
+    const log = await Deno.open(f.output, { append: true, create: true, mode: 0o600 });
     const pty = spawnPty(["bash", "-c", launch.command], { cwd: dd.root, env, cols: launch.cols, rows: launch.rows });
     const meta: SessionMeta = {
       id,
@@ -57,7 +59,6 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
       rows: launch.rows,
     };
     // The terminal's bytes go to output.log in order, one append per chunk.
-    const log = await Deno.open(f.output, { append: true, create: true, mode: 0o600 });
     let writing = Promise.resolve();
     let lastData = Date.now();
     const enc = new TextEncoder();

@@ -40,7 +40,7 @@ export function fsError(e: unknown, action: string, path: string): unknown {
   return e;
 }
 
-async function writeTemp(path: string, data: string | Uint8Array, mode: number): Promise<string> {
+async function writeTemp(path: string, data: string | Uint8Array, mode: number, durable = true): Promise<string> {
   const tmp = tempPathFor(path);
   const bytes = typeof data === "string" ? enc.encode(data) : data;
   let file: Deno.FsFile | undefined;
@@ -48,7 +48,7 @@ async function writeTemp(path: string, data: string | Uint8Array, mode: number):
     file = await Deno.open(tmp, { write: true, createNew: true, mode });
     let off = 0;
     while (off < bytes.length) off += await file.write(bytes.subarray(off));
-    await file.sync();
+    if (durable) await file.sync();
     file.close();
     file = undefined;
     await Deno.chmod(tmp, mode); // the umask may have narrowed it
@@ -60,9 +60,17 @@ async function writeTemp(path: string, data: string | Uint8Array, mode: number):
   }
 }
 
-/** Replace `path` atomically with `data`. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = await writeTemp(path, data, mode);
+/**
+ * Replace `path` atomically with `data`. `durable: false` skips the fsync, for scratch files
+ * (snapshots) that the next beat rewrites anyway: still never torn, just maybe older after a crash.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o644,
+  opts: { durable?: boolean } = {},
+): Promise<void> {
+  const tmp = await writeTemp(path, data, mode, opts.durable ?? true);
   try {
     await Deno.rename(tmp, path);
   } catch (e) {

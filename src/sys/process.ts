@@ -1,19 +1,19 @@
 /** Processes that must outlive looop, and killing whole process groups. */
-import { spawn } from "node:child_process";
-
 /**
- * Start `argv` in a new session and process group (setsid), detached from this process and its
- * terminal, with no stdio. It survives this process and its whole group being killed.
+ * Start `argv` in a new session and process group, detached from this process and its terminal,
+ * with no stdio. It survives this process and its whole group being killed.
  */
 export function spawnDetached(argv: string[], opts: { cwd: string; env?: Record<string, string> }): number {
-  const child = spawn(argv[0], argv.slice(1), {
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
     cwd: opts.cwd,
+    env: opts.env,
     detached: true,
-    stdio: "ignore",
-    env: opts.env ? { ...Deno.env.toObject(), ...opts.env } : undefined,
-  });
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
   child.unref();
-  if (child.pid === undefined) throw new Error(`could not start ${argv[0]}`);
   return child.pid;
 }
 

@@ -2,9 +2,9 @@
  * The one way looop runs a short-lived command (sensors, run_shell, the decide): in its own
  * process group, with a timeout that kills the whole group, an output cap, and the outcome as
  * data (exit code, output, stderr tail), never an exception.
+ * `detached: true` gives the child its own session and process group (checked on Deno 2.9.6:
+ * pid = pgid = sid), at the cost of a plain spawn.
  */
-import { spawn } from "node:child_process";
-import process from "node:process";
 
 export type RunOutcome =
   | { kind: "exited"; code: number | null; signal: string | null }
@@ -23,7 +23,7 @@ export type RunResult = {
 
 export type RunOptions = {
   cwd: string;
-  /** added to (or replacing) the inherited environment */
+  /** added to the inherited environment */
   env?: Record<string, string>;
   stdin?: string;
   timeoutMs: number;
@@ -35,94 +35,96 @@ export type RunOptions = {
   killGraceMs?: number;
 };
 
-function killGroup(pid: number, signal: "SIGTERM" | "SIGKILL") {
+function killGroup(pid: number, signal: Deno.Signal) {
   try {
-    process.kill(-pid, signal);
+    Deno.kill(-pid, signal);
   } catch { /* already gone */ }
 }
 
-export function runProcess(argv: string[], opts: RunOptions): Promise<RunResult> {
+/** Read a stream to the end, keeping at most `max` bytes from the start (or the end, for tails). */
+async function drain(
+  stream: ReadableStream<Uint8Array>,
+  opts: { max: number; keep: "head" | "tail"; onChunk?: (c: Uint8Array) => void; onOverflow?: () => void },
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    opts.onChunk?.(chunk);
+    parts.push(chunk);
+    size += chunk.length;
+    if (opts.keep === "head" && size > opts.max) {
+      opts.onOverflow?.();
+      break;
+    }
+    if (opts.keep === "tail") {
+      while (size - parts[0].length >= opts.max) size -= parts.shift()!.length;
+    }
+  }
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  return opts.keep === "head" ? all.subarray(0, Math.min(size, opts.max)) : all.subarray(Math.max(0, size - opts.max));
+}
+
+export async function runProcess(argv: string[], opts: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
   const max = opts.maxStdoutBytes ?? Infinity;
-  const tailMax = opts.stderrTailBytes ?? 2048;
-  return new Promise((resolve) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    let stderr = new Uint8Array(0);
-    let settled = false;
-    let outcome: RunOutcome | undefined;
-    let child: ReturnType<typeof spawn>;
-    const finish = (o: RunOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      const stdout = new Uint8Array(Math.min(size, max === Infinity ? size : max));
-      let off = 0;
-      for (const c of chunks) {
-        const take = Math.min(c.length, stdout.length - off);
-        stdout.set(c.subarray(0, take), off);
-        off += take;
-        if (off >= stdout.length) break;
-      }
-      resolve({ outcome: o, stdout, stderrTail: new TextDecoder().decode(stderr), ms: performance.now() - t0 });
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      detached: true, // its own process group, so a timeout kills everything it started
+      cwd: opts.cwd,
+      env: opts.env,
+      stdin: opts.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (e) {
+    return {
+      outcome: { kind: "spawn-error", message: e instanceof Error ? e.message : String(e) },
+      stdout: new Uint8Array(),
+      stderrTail: "",
+      ms: performance.now() - t0,
     };
-    let graceTimer: ReturnType<typeof setTimeout> | undefined;
-    const stop = (o: RunOutcome) => {
-      if (outcome) return;
-      outcome = o;
-      if (child.pid) killGroup(child.pid, "SIGTERM");
-      graceTimer = setTimeout(() => {
-        if (child.pid) killGroup(child.pid, "SIGKILL");
-        finish(o);
-      }, opts.killGraceMs ?? 1000);
-    };
-    const timer = setTimeout(() => stop({ kind: "timeout" }), opts.timeoutMs);
+  }
+  const pid = child.pid;
+  let stopped: RunOutcome | undefined;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const stop = (o: RunOutcome) => {
+    if (stopped) return;
+    stopped = o;
+    killGroup(pid, "SIGTERM");
+    graceTimer = setTimeout(() => killGroup(pid, "SIGKILL"), opts.killGraceMs ?? 1000);
+  };
+  const timer = setTimeout(() => stop({ kind: "timeout" }), opts.timeoutMs);
+  const writer = (async () => {
+    if (opts.stdin === undefined) return;
     try {
-      child = spawn(argv[0], argv.slice(1), {
-        cwd: opts.cwd,
-        detached: true, // its own process group, so a timeout can kill everything it started
-        stdio: ["pipe", "pipe", "pipe"],
-        env: opts.env ? { ...process.env, ...opts.env } : undefined,
-      });
-    } catch (e) {
-      finish({ kind: "spawn-error", message: e instanceof Error ? e.message : String(e) });
-      return;
-    }
-    child.on("error", (e) => finish({ kind: "spawn-error", message: e.message }));
-    child.stdout!.on("data", (b: Uint8Array) => {
-      const chunk = new Uint8Array(b);
-      opts.onStdout?.(chunk);
-      if (size <= max) chunks.push(chunk);
-      size += chunk.length;
-      if (size > max) stop({ kind: "overflow" });
-    });
-    child.stderr!.on("data", (b: Uint8Array) => {
-      const merged = new Uint8Array(stderr.length + b.length);
-      merged.set(stderr);
-      merged.set(b, stderr.length);
-      stderr = merged.length > tailMax ? merged.slice(merged.length - tailMax) : merged;
-    });
-    child.stdin!.on("error", () => {}); // a command that does not read its stdin
-    child.stdin!.end(opts.stdin ?? "");
-    child.on("exit", (code, signal) => {
-      if (outcome) {
-        // Stopped for a timeout or overflow: the process is gone, so the rest of its group goes now.
-        if (child.pid) killGroup(child.pid, "SIGKILL");
-        finish(outcome);
-        return;
-      }
-      // Leftovers that still hold the pipes open go with the group; give the pipes a moment.
-      const done = { kind: "exited", code, signal: signal ?? null } as const;
-      const closeWait = setTimeout(() => {
-        if (child.pid) killGroup(child.pid, "SIGKILL");
-        finish(done);
-      }, 500);
-      child.on("close", () => {
-        clearTimeout(closeWait);
-        if (child.pid) killGroup(child.pid, "SIGKILL");
-        finish(done);
-      });
-    });
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(opts.stdin ?? ""));
+      await w.close();
+    } catch { /* a command that does not read its stdin */ }
+  })();
+  const out = drain(child.stdout, {
+    max: max === Infinity ? Number.MAX_SAFE_INTEGER : max,
+    keep: "head",
+    onChunk: opts.onStdout,
+    onOverflow: () => stop({ kind: "overflow" }),
   });
+  const err = drain(child.stderr, { max: opts.stderrTailBytes ?? 2048, keep: "tail" });
+  const status = await child.status;
+  clearTimeout(timer);
+  // The process is gone: whatever else of its group is left (holding the pipes open) goes now.
+  killGroup(pid, "SIGKILL");
+  clearTimeout(graceTimer);
+  const [stdout, stderr] = await Promise.all([out, err, writer]);
+  const outcome: RunOutcome = stopped ??
+    (status.signal
+      ? { kind: "exited", code: null, signal: status.signal }
+      : { kind: "exited", code: status.code, signal: null });
+  return { outcome, stdout, stderrTail: new TextDecoder().decode(stderr), ms: performance.now() - t0 };
 }

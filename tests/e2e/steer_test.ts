@@ -1,0 +1,330 @@
+/** The STEER verbs (SPEC §4): `_ state`, `_ wait`, the goal/sensor/playbook writes and `_ sessions`. */
+import { assert, assertEquals, assertMatch, assertNotEquals } from "../assert.ts";
+import {
+  holdSessionLock,
+  JOURNAL_LINE,
+  killHolder,
+  looop,
+  reap,
+  type Run,
+  seed,
+  spawnLooop,
+  withDataDir,
+} from "../helpers.ts";
+
+type Env = Record<string, string>;
+
+async function stateJson(env: Env) {
+  const r = await looop(["_", "state", "--json"], { env });
+  assertEquals(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+const journalLines = async (dir: string) =>
+  (await Deno.readTextFile(`${dir}/journal.md`).catch(() => "")).split("\n").filter(Boolean);
+
+/** Run a write verb; it must print exactly the one journal line it appended, and append no other. */
+async function writeVerb(dir: string, env: Env, args: string[], stdin?: string): Promise<string> {
+  const before = await journalLines(dir);
+  const r = await looop(args, { env, stdin });
+  assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  assertEquals(r.stderr, "");
+  const after = await journalLines(dir);
+  assertEquals(after.slice(0, before.length), before, "the journal is append-only");
+  assertEquals(after.length, before.length + 1, `${args.join(" ")} appends exactly one journal line`);
+  const line = after[after.length - 1];
+  assertMatch(line, JOURNAL_LINE);
+  assertEquals(r.stdout, line + "\n", "the verb prints the line it journaled");
+  return line;
+}
+
+Deno.test("_ state --json has its stable shape; _ state prints a readable summary", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    const s = await stateJson(env);
+    assertEquals(Object.keys(s), [
+      "data_dir",
+      "config",
+      "pulse",
+      "world_hash",
+      "last_tick_hash",
+      "goals",
+      "readings",
+      "asks",
+      "sessions",
+      "claims",
+      "spend",
+      "journal",
+    ]);
+    assertEquals(s.data_dir, dir);
+    assertEquals(s.config, { path: `${dir}/config.json`, error: null });
+    assertEquals(s.pulse, { up: false });
+    assertMatch(s.world_hash, /^[0-9a-f]{64}$/);
+    assertEquals(s.last_tick_hash, null);
+    assertEquals(s.goals, [
+      {
+        id: "playbook-daily",
+        goal: "once a day, propose one small PLAYBOOK improvement learned from the journal",
+        last_acted: null,
+      },
+      { id: "setup", goal: "the PLAYBOOK and goals reflect my real work", last_acted: null },
+    ]);
+    assertEquals([s.readings, s.asks, s.sessions, s.claims, s.journal], [{}, [], [], [], []]);
+    assertEquals(s.spend, { today_usd: 0, budget_usd: null });
+
+    // A body that starts with "---" (frontmatter) works inline, with or without `--`.
+    await writeVerb(dir, env, ["_", "goal", "write", "ship", "---\ngoal: ship it\n---\nbody"]);
+    assertEquals(await Deno.readTextFile(`${dir}/goals/ship.md`), "---\ngoal: ship it\n---\nbody\n");
+    await writeVerb(dir, env, ["_", "goal", "write", "ship", "--", "---\ngoal: ship it\n---\nbody"]);
+    assertEquals(await Deno.readTextFile(`${dir}/goals/ship.md`), "---\ngoal: ship it\n---\nbody\n");
+    const text = await looop(["_", "state"], { env });
+    assertEquals(text.code, 0, text.stderr);
+    for (const want of [/^pulse\s+down$/m, /^goals \(3\)$/m, /^\s+ship\s+ship it\b/m, /write_goal ship/]) {
+      assertMatch(text.stdout, want);
+    }
+    const s2 = await stateJson(env);
+    assertEquals(s2.goals.find((g: { id: string }) => g.id === "ship").goal, "ship it");
+    assertMatch(s2.goals.find((g: { id: string }) => g.id === "ship").last_acted, /^\d{4}-\d{2}-\d{2}T/);
+    assertEquals(s2.journal.length, 2);
+  });
+});
+
+Deno.test("the world hash moves with goals and snapshot signals, never with a snapshot's detail", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    const h0 = (await stateJson(env)).world_hash;
+    assertEquals((await stateJson(env)).world_hash, h0, "stable while nothing changes");
+
+    await writeVerb(dir, env, ["_", "goal", "write", "g1", "first"]);
+    const h1 = (await stateJson(env)).world_hash;
+    assertNotEquals(h1, h0, "a goal write moves the hash");
+
+    const snap = `${dir}/snapshots/sensor-x.json`;
+    await Deno.writeTextFile(snap, JSON.stringify({ signal: { open: 3, ok: true }, detail: { n: 1 } }));
+    const s2 = await stateJson(env);
+    assertEquals(s2.readings["sensor-x"], { signal: { open: 3, ok: true }, detail: { n: 1 } });
+    assertNotEquals(s2.world_hash, h1, "a new snapshot moves the hash");
+
+    await Deno.writeTextFile(snap, JSON.stringify({ detail: { n: 2, more: "x" }, signal: { ok: true, open: 3 } }));
+    assertEquals((await stateJson(env)).world_hash, s2.world_hash, "detail and key order do not count");
+
+    await Deno.writeTextFile(snap, JSON.stringify({ signal: { open: 4, ok: true }, detail: { n: 2 } }));
+    const h3 = (await stateJson(env)).world_hash;
+    assertNotEquals(h3, s2.world_hash, "a changed signal moves the hash");
+
+    // A reading without a `signal` key counts whole.
+    await Deno.writeTextFile(`${dir}/snapshots/sensor-y.json`, JSON.stringify({ a: 1 }));
+    const h4 = (await stateJson(env)).world_hash;
+    assertNotEquals(h4, h3);
+    await Deno.writeTextFile(`${dir}/snapshots/sensor-y.json`, JSON.stringify({ a: 2 }));
+    assertNotEquals((await stateJson(env)).world_hash, h4);
+  });
+});
+
+Deno.test("_ goal write takes the body inline, from `-` and from stdin; --journal sets the line", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    const inline = await writeVerb(dir, env, ["_", "goal", "write", "a", "inline body"]);
+    assertMatch(inline, /^- \d{4}-\d{2}-\d{2} \d{2}:\d{2} write_goal a \(by hand\)$/);
+    assertEquals(await Deno.readTextFile(`${dir}/goals/a.md`), "inline body\n", "a trailing newline is ensured");
+
+    await writeVerb(dir, env, ["_", "goal", "write", "b", "-"], "from dash\n");
+    assertEquals(await Deno.readTextFile(`${dir}/goals/b.md`), "from dash\n");
+
+    const custom = await writeVerb(dir, env, ["_", "goal", "write", "c", "--journal", "c: now tracked"], "omitted");
+    assertMatch(custom, /^- \d{4}-\d{2}-\d{2} \d{2}:\d{2} c: now tracked$/);
+    assertEquals(await Deno.readTextFile(`${dir}/goals/c.md`), "omitted\n");
+
+    // Overwrite replaces the whole file.
+    await writeVerb(dir, env, ["_", "goal", "write", "a", "second\nversion\n"]);
+    assertEquals(await Deno.readTextFile(`${dir}/goals/a.md`), "second\nversion\n");
+    // A multi-line --journal still makes one line.
+    const folded = await writeVerb(dir, env, ["_", "goal", "write", "a", "x", "--journal", "two\nlines"]);
+    assertMatch(folded, / two lines$/);
+
+    const ids = await looop(["_", "ids", "goals"], { env });
+    assertEquals(ids.stdout, "a\nb\nc\nplaybook-daily\nsetup\n");
+  });
+});
+
+Deno.test("_ goal archive moves the goal to goals/archive/ and keeps an earlier archive of the same id", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await writeVerb(dir, env, ["_", "goal", "write", "old", "v1"]);
+    const line = await writeVerb(dir, env, ["_", "goal", "archive", "old"]);
+    assertMatch(line, / archive_goal old \(by hand\)$/);
+    assertEquals(await Deno.readTextFile(`${dir}/goals/archive/old.md`), "v1\n");
+    assert(!(await stateJson(env)).goals.some((g: { id: string }) => g.id === "old"), "archived goals are not listed");
+
+    await writeVerb(dir, env, ["_", "goal", "write", "old", "v2"]);
+    await writeVerb(dir, env, ["_", "goal", "archive", "old", "--journal", "done with old"]);
+    const archived = [...Deno.readDirSync(`${dir}/goals/archive`)].map((e) => e.name).sort();
+    assertEquals(archived.length, 2, archived.join(", "));
+    assertEquals(await Deno.readTextFile(`${dir}/goals/archive/old.md`), "v2\n");
+    const earlier = archived.find((n) => n !== "old.md")!;
+    assertMatch(earlier, /^old\..+\.md$/);
+    assertEquals(await Deno.readTextFile(`${dir}/goals/archive/${earlier}`), "v1\n");
+
+    // The starter goal can be archived too, and the completion ids follow.
+    await writeVerb(dir, env, ["_", "goal", "archive", "setup"]);
+    assertEquals((await looop(["_", "ids", "goals"], { env })).stdout, "playbook-daily\n");
+  });
+});
+
+Deno.test("_ sensor write makes an executable script (0755); _ playbook write replaces PLAYBOOK.md", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    const line = await writeVerb(dir, env, ["_", "sensor", "write", "prs", `echo '{"open":2}'`]);
+    assertMatch(line, / write_sensor prs \(by hand\)$/);
+    const path = `${dir}/sensors/prs.sh`;
+    assertEquals((await Deno.stat(path)).mode! & 0o7777, 0o755);
+    assertEquals(await Deno.readTextFile(path), `echo '{"open":2}'\n`);
+    const run = await new Deno.Command("sh", { args: [path], stdout: "piped" }).output();
+    assertEquals(JSON.parse(new TextDecoder().decode(run.stdout)), { open: 2 });
+
+    await writeVerb(dir, env, ["_", "sensor", "write", "ci", "-", "--journal", "watch CI"], "#!/bin/sh\necho '{}'\n");
+    assertEquals((await Deno.stat(`${dir}/sensors/ci.sh`)).mode! & 0o7777, 0o755);
+    assertEquals((await looop(["_", "ids", "sensors"], { env })).stdout, "ci\nprs\ntoday\n");
+
+    const pb = await writeVerb(dir, env, ["_", "playbook", "write"], "# PLAYBOOK\n\nship small things\n");
+    assertMatch(pb, / write_playbook \(by hand\)$/);
+    assertEquals(await Deno.readTextFile(`${dir}/PLAYBOOK.md`), "# PLAYBOOK\n\nship small things\n");
+    await writeVerb(dir, env, ["_", "playbook", "write", "inline playbook", "--journal", "tuned"]);
+    assertEquals(await Deno.readTextFile(`${dir}/PLAYBOOK.md`), "inline playbook\n");
+  });
+});
+
+Deno.test("_ wait --json: times out with 124 when nothing is pending, returns at once for a pending ask", async () => {
+  await withDataDir(async ({ env }) => {
+    const t = await looop(["_", "wait", "--json", "--timeout", "1"], { env });
+    assertEquals(t.code, 124, t.stderr);
+    const doc = JSON.parse(t.stdout);
+    assertEquals(Object.keys(doc), ["woke", "state"]);
+    assertEquals(doc.woke, "timeout");
+    assertMatch(doc.state.world_hash, /^[0-9a-f]{64}$/);
+    assertEquals(t.stderr.split("\n").filter(Boolean).length, 1);
+
+    const ask = await looop(["_", "ask", "w1", "--prompt", "deploy?", "--timeout", "0"], { env });
+    assertEquals(ask.code, 124, ask.stderr);
+    const w = await looop(["_", "wait", "--json"], { env });
+    assertEquals(w.code, 0, w.stderr);
+    const woke = JSON.parse(w.stdout);
+    assertEquals(woke.woke, "ask");
+    assertEquals(woke.state.asks.map((a: { id: string }) => a.id), ["w1-1"]);
+
+    const text = await looop(["_", "wait"], { env });
+    assertEquals(text.code, 0, text.stderr);
+    assertMatch(text.stdout, /^woke: ask\n/);
+    assertMatch(text.stdout, /w1-1\s+deploy\?/);
+  });
+});
+
+/** Keep writing goal bodies from other processes until the waiter ends (each write moves the hash). */
+async function nudgeUntilDone(env: Env, done: Promise<Run>): Promise<{ run: Run; writes: number }> {
+  let finished: Run | undefined;
+  done.then((r) => finished = r);
+  let writes = 0;
+  while (!finished) {
+    const r = await looop(["_", "goal", "write", "nudge", `body ${writes++}`], { env });
+    assertEquals(r.code, 0, r.stderr);
+  }
+  return { run: finished, writes };
+}
+
+Deno.test("_ wait --json in the background wakes with 'world' when another process writes a goal", async () => {
+  await withDataDir(async ({ env }) => {
+    await seed(env);
+    const waiter = spawnLooop(["_", "wait", "--json", "--timeout", "60"], { env });
+    try {
+      const { run } = await nudgeUntilDone(env, waiter.done);
+      assertEquals(run.code, 0, run.stderr);
+      const doc = JSON.parse(run.stdout);
+      assertEquals(doc.woke, "world");
+      assert(doc.state.goals.some((g: { id: string }) => g.id === "nudge"), "the printed state has the new goal");
+    } finally {
+      await reap(waiter);
+    }
+  });
+});
+
+Deno.test("_ wait --only-asks ignores goal writes (times out) but wakes for an ask", async () => {
+  await withDataDir(async ({ env }) => {
+    await seed(env);
+    const ignoring = spawnLooop(["_", "wait", "--json", "--only-asks", "--timeout", "1"], { env });
+    try {
+      const { run, writes } = await nudgeUntilDone(env, ignoring.done);
+      assert(writes > 1, "goals were written while it waited");
+      assertEquals(run.code, 124, run.stderr);
+      assertEquals(JSON.parse(run.stdout).woke, "timeout");
+    } finally {
+      await reap(ignoring);
+    }
+
+    const waiter = spawnLooop(["_", "wait", "--json", "--only-asks", "--timeout", "60"], { env });
+    try {
+      assertEquals((await looop(["_", "goal", "write", "more", "x"], { env })).code, 0);
+      const ask = await looop(["_", "ask", "w2", "--prompt", "ok?", "--timeout", "0"], { env });
+      assertEquals(ask.code, 124, ask.stderr);
+      const woke = await waiter.done;
+      assertEquals(woke.code, 0, woke.stderr);
+      assertEquals(JSON.parse(woke.stdout).woke, "ask");
+    } finally {
+      await reap(waiter);
+    }
+  });
+});
+
+Deno.test("_ sessions --json lists sessions: running while the host lives, then dead, then exited with its code", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    assertEquals(JSON.parse((await looop(["_", "sessions", "--json"], { env })).stdout), []);
+    assertEquals((await looop(["_", "sessions"], { env })).stdout, "no sessions\n");
+
+    const holder = await holdSessionLock(dir, "w1");
+    try {
+      const started = new Date(Date.now() - 90_000).toISOString();
+      const meta = {
+        id: "w1",
+        runner: "pi",
+        command: "pi @prompt.md",
+        pid: holder.pid,
+        host_pid: holder.pid,
+        started,
+        state: "running",
+        cols: 120,
+        rows: 40,
+      };
+      await Deno.writeTextFile(`${dir}/sessions/w1/meta.json`, JSON.stringify(meta));
+      const rows = async () => {
+        const r = await looop(["_", "sessions", "--json"], { env });
+        assertEquals(r.code, 0, r.stderr);
+        return JSON.parse(r.stdout);
+      };
+      const [running] = await rows();
+      assertEquals(Object.keys(running).sort(), ["age_s", "exit_code", "id", "pid", "runner", "state"]);
+      assertEquals({ ...running, age_s: undefined }, {
+        id: "w1",
+        state: "running",
+        pid: holder.pid,
+        runner: "pi",
+        age_s: undefined,
+        exit_code: null,
+      });
+      assert(running.age_s >= 90, `age ${running.age_s}`);
+      const text = await looop(["_", "sessions"], { env });
+      assertMatch(text.stdout, new RegExp(`^w1\\s+running\\s+${holder.pid}\\s+pi\\s+\\S+`));
+      assertEquals((await looop(["_", "ids", "sessions"], { env })).stdout, "w1\n");
+      const s = await stateJson(env);
+      assertEquals(s.sessions.map((x: { id: string; state: string }) => [x.id, x.state]), [["w1", "running"]]);
+
+      await killHolder(holder);
+      assertEquals((await rows())[0].state, "dead");
+      assertEquals((await rows())[0].exit_code, null);
+
+      await Deno.writeTextFile(
+        `${dir}/sessions/w1/exit.json`,
+        JSON.stringify({ code: 3, ts: new Date().toISOString() }),
+      );
+      const [exited] = await rows();
+      assertEquals([exited.state, exited.exit_code], ["exited", 3]);
+      assertMatch((await looop(["_", "sessions"], { env })).stdout, /^w1\s+exited\s.*exit 3$/m);
+    } finally {
+      await killHolder(holder);
+    }
+  });
+});

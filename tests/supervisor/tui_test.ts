@@ -1,0 +1,152 @@
+/** `watch`'s pure parts (core/tui.ts) and the session screen (supervisor/screen.ts) on real files. */
+import { assert, assertEquals } from "../assert.ts";
+import { type Frame, parseKeys, renderFrame } from "../../src/core/tui.ts";
+import { SessionScreen } from "../../src/supervisor/screen.ts";
+
+Deno.test("parseKeys: arrows, Enter, Backspace, Ctrl-C, printable text; unknown CSI sequences are skipped", () => {
+  assertEquals(parseKeys("\x1b[A\x1b[B\x1bOA\x1bOB"), [
+    { kind: "up" },
+    { kind: "down" },
+    { kind: "up" },
+    { kind: "down" },
+  ]);
+  assertEquals(parseKeys("\r\n"), [{ kind: "enter" }, { kind: "enter" }]);
+  assertEquals(parseKeys("\x7f\b"), [{ kind: "backspace" }, { kind: "backspace" }]);
+  assertEquals(parseKeys("\x03"), [{ kind: "interrupt" }]);
+  assertEquals(parseKeys("\x04"), [{ kind: "interrupt" }]);
+  assertEquals(parseKeys("a Zé"), [
+    { kind: "char", ch: "a" },
+    { kind: "char", ch: " " },
+    { kind: "char", ch: "Z" },
+    { kind: "char", ch: "é" },
+  ]);
+  // Right arrow with Ctrl, a function key, bracketed paste markers: skipped whole, nothing leaks.
+  assertEquals(parseKeys("\x1b[1;5Cx\x1b[15~y\x1b[200~z\x1b[201~"), [
+    { kind: "char", ch: "x" },
+    { kind: "char", ch: "y" },
+    { kind: "char", ch: "z" },
+  ]);
+  assertEquals(parseKeys("\x1b"), [{ kind: "escape" }]);
+  assertEquals(parseKeys("\x1bq"), [{ kind: "escape" }, { kind: "char", ch: "q" }]);
+  assertEquals(parseKeys("\t\x01\x1b[5"), [], "other control bytes and a cut-off CSI make no key");
+  assertEquals(parseKeys(""), []);
+});
+
+const ESC = String.fromCharCode(27);
+const CSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, "g");
+const visible = (row: string) => [...row.replace(CSI, "")].length;
+
+function frame(over: Partial<Frame> = {}): Frame {
+  return {
+    cols: 80,
+    rows: 24,
+    title: " looop watch — /data",
+    sessions: [
+      { id: "pulse", state: "running", age: "2h", ask: false },
+      { id: "w1", state: "exit 7", age: "5m", ask: true },
+      { id: "a-very-long-worker-id-indeed", state: "killed", age: "1d", ask: false },
+    ],
+    selected: 1,
+    pane: ["$ make", "x".repeat(200), "", "    BOX"],
+    paneTitle: "w1",
+    status: " ↑↓ select  enter reopen  a answer  t tell  x kill  q quit",
+    colour: false,
+    ...over,
+  };
+}
+
+/** The frame's rows: it homes the cursor, then writes each row and clears to its end. */
+function rowsOf(out: string): string[] {
+  assert(out.startsWith("\x1b[H"), "a frame starts at home");
+  const rows = out.slice(3).split("\r\n");
+  for (const r of rows) assert(r.endsWith("\x1b[K"), `each row clears its rest: ${JSON.stringify(r)}`);
+  return rows.map((r) => r.slice(0, -3));
+}
+
+Deno.test("renderFrame: 80×24 is exactly 24 rows of 80 columns, with no escapes but layout when colour is off", () => {
+  const out = renderFrame(frame());
+  const rows = rowsOf(out);
+  assertEquals(rows.length, 24);
+  for (const [i, r] of rows.entries()) assertEquals(visible(r), 80, `row ${i}: ${JSON.stringify(r)}`);
+  assert(!rows.join("").includes("\x1b"), "no colour or attribute escapes when colour is off");
+
+  assertEquals(rows[0].trimEnd(), " looop watch — /data");
+  assertEquals(rows[1].trimEnd(), " sessions                 │ w1");
+  // The list: the selected row is marked, the one with a pending ask too; a long id is cut.
+  assertEquals(rows[2].slice(0, 27), "  pulse       running 2h  │");
+  assertEquals(rows[3].slice(0, 27), ">?w1          exit 7  5m  │");
+  assertEquals(rows[4].slice(0, 27), "  a-very-long killed  1d  │");
+  assertEquals(rows[5].slice(0, 27), " ".repeat(26) + "│");
+  // The pane: the session's screen, each line cut to the pane.
+  assertEquals(rows[2].slice(27).trimEnd(), "$ make");
+  assertEquals(rows[3].slice(27), "x".repeat(53));
+  assertEquals(rows[5].slice(27).trimEnd(), "    BOX");
+  assertEquals(rows[23].trimEnd(), " ↑↓ select  enter reopen  a answer  t tell  x kill  q quit");
+});
+
+Deno.test("renderFrame: with colour the title and selection are reversed, ended sessions dimmed, widths kept", () => {
+  const rows = rowsOf(renderFrame(frame({ colour: true, selected: 0 })));
+  assertEquals(rows.length, 24);
+  for (const [i, r] of rows.entries()) assertEquals(visible(r), 80, `row ${i}: ${JSON.stringify(r)}`);
+  assert(rows[0].startsWith("\x1b[7m"), rows[0]);
+  assert(rows[2].startsWith("\x1b[7m>"), `the selected row is reversed: ${rows[2]}`);
+  assert(rows[3].startsWith("\x1b[2m"), `an ended session is dimmed: ${rows[3]}`);
+  assert(!new RegExp(`${ESC}\\[[34]\\d`).test(rows.join("")), "attributes only, no colours");
+});
+
+Deno.test("renderFrame: more sessions than rows, a small terminal and an empty model keep the frame's size", () => {
+  const many = Array.from({ length: 40 }, (_, i) => ({ id: `w${i}`, state: "running", age: "1s", ask: false }));
+  for (const f of [frame({ sessions: many, selected: 30 }), frame({ cols: 60, rows: 10 }), frame({ sessions: [] })]) {
+    const rows = rowsOf(renderFrame(f));
+    assertEquals(rows.length, f.rows);
+    for (const r of rows) assertEquals(visible(r), f.cols, JSON.stringify(r));
+  }
+});
+
+Deno.test("SessionScreen replays clears and cursor moves, and picks up what the log gains", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "looop-screen-test-" });
+  const log = `${dir}/output.log`;
+  const screen = new SessionScreen(log, 20, 5);
+  try {
+    assertEquals(await screen.update(), false, "no log yet");
+    assertEquals(screen.lines(), ["", "", "", "", ""]);
+
+    await Deno.writeTextFile(log, "noise\r\nmore noise\x1b[2J\x1b[3;5Hhello\x1b[1;1Htop");
+    assertEquals(await screen.update(), true);
+    assertEquals(screen.lines(), ["top", "", "    hello", "", ""]);
+    assertEquals(await screen.update(), false, "nothing new");
+
+    await Deno.writeTextFile(log, "\x1b[5;1Hlast\x1b[3;5H\x1b[KHEL", { append: true });
+    assertEquals(await screen.update(), true);
+    assertEquals(screen.lines(), ["top", "", "    HEL", "", "last"]);
+
+    // A character whose bytes arrive in two appends is decoded whole.
+    const e = new TextEncoder().encode("é");
+    await Deno.writeFile(log, new Uint8Array([0x1b, 0x5b, 0x32, 0x3b, 0x31, 0x48, e[0]]), { append: true });
+    await screen.update();
+    await Deno.writeFile(log, e.slice(1), { append: true });
+    assertEquals(await screen.update(), true);
+    assertEquals(screen.lines()[1], "é");
+  } finally {
+    screen.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("renderFrame: the list scrolls to keep the selected session visible", () => {
+  const many = Array.from({ length: 40 }, (_, i) => ({ id: `w${i}`, state: "running", age: "1s", ask: false }));
+  const rows = rowsOf(renderFrame(frame({ sessions: many, selected: 30 })));
+  const listed = rows.slice(2, 23).map((r) => r.slice(0, 26));
+  assert(listed.some((r) => r.startsWith(">") && r.includes("w30")), listed.join("\n"));
+  assert(!listed.some((r) => r.includes(" w0 ")), "the top of the list scrolled away");
+});
+
+Deno.test("renderFrame: a terminal under 40x8 gets one line saying so, never wider than the terminal", () => {
+  for (const [cols, rows] of [[30, 24], [80, 5], [12, 3]]) {
+    const out = renderFrame(frame({ cols, rows }));
+    const text = out.replace(new RegExp(`${ESC}\\[[0-9;]*[A-Za-z]`, "g"), "");
+    assert(!text.includes("\n"), JSON.stringify(out));
+    assert([...text].length <= cols, `${cols}x${rows}: ${JSON.stringify(text)}`);
+    assert("looop watch needs 40x8; q quits".startsWith(text.trimEnd()), text);
+  }
+});

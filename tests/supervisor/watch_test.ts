@@ -1,0 +1,137 @@
+/**
+ * The worker's terminal and `looop watch` (SPEC §4, §8): a real pseudo-terminal for the worker,
+ * the TUI driven by keys inside tmux, and the plain log stream without a terminal.
+ */
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { eventually } from "../helpers.ts";
+import { groupMembers, looopCommandLine, quote, streamLooop, Tmux, withLab } from "./helpers.ts";
+
+/** Where the selected session's screen starts in the watch frame: after the list and its border. */
+const PANE_TOP = 2;
+/** Select Graphic Rendition: colours and attributes. */
+const SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`);
+
+Deno.test("the worker runs in a real terminal; `watch` shows its screen and answers, kills and quits by key", async () => {
+  await withLab(async (lab) => {
+    const m = await lab.start(
+      "w1",
+      [
+        "if [ -t 0 ] && [ -t 1 ]; then t=yes; else t=no; fi",
+        String.raw`printf '\033[2J\033[5;10HBOX\033[7;1Hisatty=%s' "$t"`,
+        'a=$("$LOOOP_BIN" _ ask "$LOOOP_SESSION_ID" --prompt "deploy?")',
+        String.raw`printf '\033[9;1Hanswer=%s' "$a"`,
+        'mark answer "$a"',
+        "exec sleep 1000",
+      ].join("\n"),
+    );
+    await eventually(async () => {
+      const r = await lab.run(["_", "asks", "--json"]);
+      return JSON.parse(r.stdout).length === 1;
+    }, "the worker's ask");
+    const envWords = Object.entries(lab.env).map(([k, v]) => `${k}=${quote(v)}`).join(" ");
+    const rc = lab.out("watch.rc");
+    const tmux = await Tmux.start(
+      `${lab.base}/tmux.sock`,
+      "watch",
+      `env ${envWords} ${looopCommandLine} watch w1; echo $? > ${quote(rc)}`,
+    );
+    try {
+      // The screen the worker drew with cursor movement, at its place in the pane.
+      const box = await tmux.waitFor((row) => row.includes("BOX"), "BOX on the pane");
+      const border = box.rows[PANE_TOP].indexOf("│");
+      assertEquals(border, 26, `the list is 26 columns wide:\n${box.rows.join("\n")}`);
+      assertEquals(box.at, PANE_TOP + 4, "BOX is on the pane's 5th row");
+      assertEquals(box.rows[box.at].indexOf("BOX"), border + 1 + 9, "BOX is at the pane's 10th column");
+      assertEquals(box.rows[PANE_TOP + 6].slice(border + 1), "isatty=yes");
+      assertMatch(await Deno.readTextFile(`${lab.dir}/sessions/w1/output.log`), /isatty=yes/);
+      // No colour with NO_COLOR: the pane's cells carry no SGR attribute at all.
+      const escaped = (await tmux.capture(true)).join("\n");
+      assert(!SGR.test(escaped), `SGR codes with NO_COLOR: ${JSON.stringify(escaped.slice(0, 300))}`);
+
+      // `a`, an answer, Enter: the ask is answered and the worker goes on with it.
+      await tmux.waitFor((row) => row.startsWith(">?w1 "), "w1 selected and marked as asking");
+      await tmux.keys("a");
+      await tmux.waitFor((row) => row.includes(" answer w1-1 (deploy?): _"), "the answer prompt");
+      await tmux.type("ship it");
+      await tmux.waitFor((row) => row.includes(" answer w1-1 (deploy?): ship it_"), "the typed answer");
+      await tmux.keys("Enter");
+      assertEquals(await lab.marker("answer", "the worker to get the answer"), "ship it");
+      assertEquals(JSON.parse((await lab.run(["_", "asks", "--json"])).stdout), []);
+      await tmux.waitFor((row) => row.includes(" answered w1-1"), "the answered message");
+      await tmux.waitFor((row) => row.slice(border + 1) === "answer=ship it", "the worker's answer on the pane");
+
+      // `x`, then `y`: the worker is killed with everything it started.
+      await tmux.keys("x");
+      await tmux.waitFor((row) => row.includes("kill w1 and everything it started? (y/n)"), "the kill question");
+      await tmux.keys("y");
+      await tmux.waitFor((row) => row.includes(" killed w1"), "the killed message");
+      assertEquals((await lab.row("w1"))?.state, "killed");
+      await eventually(async () => (await groupMembers(m.pid)).length === 0, "nothing left of w1's group", 5000);
+      await tmux.waitFor((row) => /^> w1 +killed /.test(row), "w1 listed as killed");
+
+      // `q`: watch exits 0 and the tmux session (its only command) ends.
+      await tmux.keys("q");
+      await eventually(async () => !(await tmux.alive()), "the tmux session to end after q");
+      assertEquals(await lab.marker("watch.rc"), "0");
+    } finally {
+      await tmux.killServer();
+    }
+  });
+});
+
+Deno.test("`watch` draws with attributes on a terminal when NO_COLOR is unset", async () => {
+  await withLab(async (lab) => {
+    await lab.start("w1", "echo hello from w1\nexec sleep 1000");
+    const env = { ...lab.env };
+    delete env.NO_COLOR;
+    const envWords = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`).join(" ");
+    const tmux = await Tmux.start(`${lab.base}/tmux.sock`, "colour", `env ${envWords} ${looopCommandLine} watch w1`);
+    try {
+      await tmux.waitFor((row) => row.includes("hello from w1"), "the worker's output on the pane");
+      const escaped = (await tmux.capture(true)).join("\n");
+      assert(escaped.includes("\x1b[7m"), `the title in reverse video: ${JSON.stringify(escaped.slice(0, 300))}`);
+      await tmux.keys("q");
+      await eventually(async () => !(await tmux.alive()), "the tmux session to end after q");
+    } finally {
+      await tmux.killServer();
+    }
+    const k = await lab.run(["_", "kill", "w1"]);
+    assertEquals(k.code, 0, k.stderr);
+  });
+});
+
+Deno.test("without a terminal, `watch <id>` streams the plain log and exits 0 when the session ends", async () => {
+  await withLab(async (lab) => {
+    await lab.start(
+      "w1",
+      [
+        String.raw`printf '\033[31mhello-red\033[0m\r\n\033[2J\033[3;4Hmoved\r\n'`,
+        "read -r line",
+        'echo "bye:$line"',
+      ].join("\n"),
+    );
+    const watch = streamLooop(["watch", "w1"], lab.env);
+    await eventually(() => Promise.resolve(watch.stdout().includes("moved")), "the log so far on stdout");
+    assertEquals((await lab.row("w1"))?.state, "running", "streamed while the session still runs");
+    const t = await lab.run(["_", "tell", "w1", "go"]);
+    assertEquals(t.code, 0, t.stderr);
+    const r = await watch.done;
+    assertEquals([r.code, r.stderr], [0, ""]);
+    assertEquals((await lab.row("w1"))?.state, "exited");
+    assertMatch(r.stdout, /^hello-red\r*\nmoved\r*\n(go\r*\n)?bye:go\r*\n$/);
+    assert(!r.stdout.includes("\x1b"), `escape sequences in the stream: ${JSON.stringify(r.stdout)}`);
+  });
+});
+
+Deno.test("`watch` with no id and no terminal exits 2 with one line; an unknown id exits 1", async () => {
+  await withLab(async (lab) => {
+    const r = await lab.run(["watch"]);
+    assertEquals([r.code, r.stdout], [2, ""]);
+    assertEquals(
+      r.stderr,
+      "looop: watch needs a terminal — to stream one session's log, pass its id: looop watch <id>\n",
+    );
+    const u = await lab.run(["watch", "nope"]);
+    assertEquals([u.code, u.stdout, u.stderr], [1, "", "looop: no session 'nope' — see `looop _ sessions`\n"]);
+  });
+});
