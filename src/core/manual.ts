@@ -24,9 +24,19 @@ THE BEAT
   3. hash: PLAYBOOK.md and goals/*.md whole, and from each reading only its "signal" key (the
      whole reading when it has none), keys sorted. A change under "detail" never wakes looop.
   4. skip: an unchanged world ends the beat here, with no LLM call
-  5. backoff after failed decides; 6. the daily budget breaker (max_daily_usd)
-  7. decide: the runner gets the prompt on stdin and must answer ONE JSON move
-  8. gate the move; 9. act, journal, remember the hash
+  5. backoff: after n failed decides in a row, wait min(60 s x 2^(n-1), 5 min) unless the
+     world moved
+  6. budget breaker: with max_daily_usd, today's ledger total at or over it pauses decides until
+     local midnight (journaled once a day); so do 3 decides in a row whose runner reported no cost
+  7. decide: the runner's "tick" gets the prompt on stdin (cwd = data dir, 10 min timeout); its
+     event stream goes to the pulse log and runs/<run_id>/, its cost to the ledger; the move comes
+     from .decision.json if the runner wrote one, else from the ONE JSON object in its answer
+  8. gate the move; a malformed or refused move is journaled with its reason and arms backoff
+  9. act, journal, stamp the goal's activity, remember the hash (next_interval_s forces the next
+     beat to decide)
+  The pulse beats every "interval" seconds, and within a second of a goal, PLAYBOOK, sensor or
+  config write, an answer or a worker's exit. Its log: sessions/pulse/output.log (up --foreground:
+  stdout), one event per line (--json: NDJSON {ts, level, event, msg, …}).
 
 MOVES (one JSON object; unknown actions or fields are refused)
   noop            {reason}          do nothing; the journal line is how looop tells you things
@@ -53,7 +63,11 @@ HUMAN
   looop cost [today|all] [--json]    spend from the ledger: per day, per kind (tick/session), per id
   looop config zsh|bash              print shell completion (live goal, session and ask ids)
                                      bash: source <(looop config bash)   zsh: source <(looop config zsh)
-  looop watch [<id>]                 live view of the sessions; with <id>, stream that session's log
+  looop watch [<id>]                 live view: the sessions (pulse first, then workers by uptime) and
+                                     the selected one's screen. Keys: up/down (j/k) select, enter
+                                     reopen, a answer its pending ask, t tell it a line, x kill (y/n),
+                                     q quit. Without a terminal, watch <id> streams the plain log
+                                     until the session ends
   looop version [--json] | help | --help
 
 STEER (a human or a concierge)
