@@ -189,7 +189,8 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
       ctx,
       hash,
       backoff,
-      `runner '${config.default}' has no tick command — set runners.${config.default}.tick in ${dd.configPath}`,
+      `runner '${config.default}' has no tick or no interactive command — set runners.${config.default}.tick and ` +
+        `.interactive in ${dd.configPath}`,
       "no-move",
     );
   }

@@ -1,0 +1,150 @@
+/**
+ * A runner's event stream → final answer, cost and failure (SPEC §9, src/core/stream.ts), for each
+ * runner's documented shape: pi, claude, codex, opencode, a custom cost spec, plain text.
+ */
+import { assertEquals } from "../assert.ts";
+import { summarizeStream } from "../../src/core/stream.ts";
+import { RUNNER_PRESETS } from "../../src/core/presets.ts";
+
+const lines = (...events: unknown[]) => events.map((e) => JSON.stringify(e)).join("\n") + "\n";
+
+const piAssistant = (text: string, total: number | undefined, stopReason = "stop", extra = {}) => ({
+  type: "message_end",
+  message: {
+    role: "assistant",
+    content: [{ type: "text", text }],
+    usage: { input: 10, output: 5, ...(total === undefined ? {} : { cost: { total } }) },
+    stopReason,
+    ...extra,
+  },
+});
+
+Deno.test("stream: pi sums usage.cost.total over every assistant message_end; the last text is the answer", () => {
+  const stream = lines(
+    { type: "session", version: 3, id: "s" },
+    { type: "agent_start" },
+    { type: "message_end", message: { role: "user", content: [{ type: "text", text: "(prompt)" }] } },
+    piAssistant("let me look", 0.25, "toolUse"),
+    { type: "tool_execution_end", toolName: "bash" },
+    piAssistant('{"action":"noop","reason":"x"}', 0.5),
+    { type: "agent_end", messages: [] },
+  );
+  for (const cost of [undefined, RUNNER_PRESETS.pi.cost]) {
+    const s = summarizeStream(stream, { cost });
+    assertEquals([s.finalText, s.costUsd, s.error], ['{"action":"noop","reason":"x"}', 0.75, undefined]);
+  }
+  assertEquals(summarizeStream(lines(piAssistant("hi", undefined))).costUsd, undefined, "no cost: unmetered");
+});
+
+Deno.test('stream: pi stopReason "error" is an error although the stream is a normal one', () => {
+  const s = summarizeStream(lines(
+    { type: "agent_start" },
+    piAssistant('{"action":"noop","reason":"x"}', 0.002, "error", { errorMessage: "529 overloaded" }),
+    { type: "agent_end", messages: [] },
+  ));
+  assertEquals([s.error, s.costUsd], ["529 overloaded", 0.002]);
+  const noMessage = summarizeStream(lines(piAssistant("", 0, "error")));
+  assertEquals(noMessage.error, "the model call failed");
+  // A retry that then succeeds is a success.
+  const retried = summarizeStream(lines(piAssistant("", 0.001, "error"), piAssistant('{"a":1}', 0.002)));
+  assertEquals([retried.error, retried.finalText, retried.costUsd], [undefined, '{"a":1}', 0.003]);
+});
+
+Deno.test("stream: claude's result event gives the answer, is_error and total_cost_usd", () => {
+  const init = { type: "system", subtype: "init", session_id: "s", model: "m" };
+  const assistant = {
+    type: "assistant",
+    message: { role: "assistant", content: [{ type: "text", text: "thinking" }] },
+  };
+  const ok = summarizeStream(lines(init, assistant, {
+    type: "result",
+    subtype: "success",
+    is_error: false,
+    result: '{"action":"noop","reason":"x"}',
+    total_cost_usd: 0.0421,
+  }));
+  assertEquals([ok.finalText, ok.costUsd, ok.error], ['{"action":"noop","reason":"x"}', 0.0421, undefined]);
+  const withPreset = summarizeStream(
+    lines(init, { type: "result", is_error: false, result: "x", total_cost_usd: 0.5 }),
+    { cost: RUNNER_PRESETS.claude.cost },
+  );
+  assertEquals(withPreset.costUsd, 0.5);
+  const failed = summarizeStream(lines(init, {
+    type: "result",
+    subtype: "error_during_execution",
+    is_error: true,
+    result: "",
+    total_cost_usd: 0.01,
+  }));
+  assertEquals([failed.error, failed.costUsd], ["error_during_execution", 0.01]);
+  const failedWithText = summarizeStream(
+    lines({ type: "result", is_error: true, result: "Credit balance is too low" }),
+  );
+  assertEquals(failedWithText.error, "Credit balance is too low");
+});
+
+Deno.test("stream: codex agent_message is the answer; token counts are priced with config prices", () => {
+  const stream = lines(
+    { type: "thread.started", thread_id: "t" },
+    { type: "turn.started" },
+    { type: "item.completed", item: { id: "i0", type: "reasoning", text: "hmm" } },
+    { type: "item.completed", item: { id: "i1", type: "agent_message", text: '{"action":"noop","reason":"x"}' } },
+    { type: "turn.completed", usage: { input_tokens: 2_000_000, cached_input_tokens: 0, output_tokens: 100_000 } },
+  );
+  const priced = summarizeStream(stream, { prices: { input: 1.25, output: 10 } });
+  assertEquals(priced.finalText, '{"action":"noop","reason":"x"}');
+  assertEquals(priced.tokens, { input: 2_000_000, output: 100_000 });
+  assertEquals(priced.costUsd, 2.5 + 1);
+  assertEquals(summarizeStream(stream).costUsd, undefined, "tokens without prices: unmetered");
+  const failed = summarizeStream(lines({ type: "turn.failed", error: { message: "stream disconnected" } }));
+  assertEquals(failed.error, "stream disconnected");
+  assertEquals(summarizeStream(lines({ type: "error", message: "rate limited" })).error, "rate limited");
+});
+
+Deno.test("stream: opencode text parts of the last step are the answer; step_finish costs are summed", () => {
+  const s = summarizeStream(lines(
+    { type: "step_start", part: { type: "step-start" } },
+    { type: "text", part: { type: "text", text: "Let me check." } },
+    { type: "step_finish", part: { type: "step-finish", cost: 0.125 } },
+    { type: "step_start", part: { type: "step-start" } },
+    { type: "text", part: { type: "text", text: '{"action":"noop",' } },
+    { type: "text", part: { type: "text", text: '"reason":"x"}' } },
+    { type: "step_finish", part: { type: "step-finish", cost: 0.25 } },
+  ));
+  assertEquals([s.finalText, s.costUsd, s.error], ['{"action":"noop","reason":"x"}', 0.375, undefined]);
+});
+
+Deno.test("stream: a custom cost spec reads its pointer from its events, summed or the last one", () => {
+  const stream = lines(
+    { type: "usage", spend: { usd: 0.25 } },
+    { type: "other", spend: { usd: 100 } },
+    { type: "usage", spend: { usd: 0.5 } },
+    { type: "usage", spend: { usd: "n/a" } },
+  );
+  const sum = summarizeStream(stream, { cost: { type: "usage", pointer: "/spend/usd", mode: "sum" } });
+  assertEquals(sum.costUsd, 0.75);
+  const total = summarizeStream(stream, { cost: { type: "usage", pointer: "/spend/usd", mode: "total" } });
+  assertEquals(total.costUsd, 0.5);
+  const none = summarizeStream(stream, { cost: { type: "absent", pointer: "/spend/usd", mode: "sum" } });
+  assertEquals(none.costUsd, undefined);
+  // A spec overrides the built-in readers: a pi stream metered by a spec that finds nothing is unmetered.
+  const pi = lines(piAssistant("x", 0.5));
+  assertEquals(summarizeStream(pi, { cost: { type: "usage", pointer: "/usd", mode: "sum" } }).costUsd, undefined);
+});
+
+Deno.test("stream: a stream with no JSON events is a plain-text answer, even one that is a bare move", () => {
+  const prose = 'Calm world.\n```json\n{"action":"noop","reason":"x"}\n```\n';
+  assertEquals(summarizeStream(prose), {
+    finalText: prose,
+    costUsd: undefined,
+    tokens: undefined,
+    error: undefined,
+    events: 0,
+  });
+  const bare = '{"action":"noop","reason":"x"}\n';
+  assertEquals([summarizeStream(bare).finalText, summarizeStream(bare).events], [bare, 0]);
+  assertEquals(summarizeStream("").finalText, "");
+  // Torn lines in an event stream are skipped, not fatal.
+  const torn = lines(piAssistant("ok", 0.1)) + '{"type":"message_end","message":{"role":"assis';
+  assertEquals([summarizeStream(torn).finalText, summarizeStream(torn).events], ["ok", 1]);
+});
