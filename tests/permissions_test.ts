@@ -1,6 +1,7 @@
 /** The one permission set: deno.json's tasks use exactly src/sys/permissions.ts, and no all-permissions flag exists. */
 import { assert, assertEquals } from "./assert.ts";
 import { expectedTasks } from "../tools/tasks.ts";
+import { compileArgs, TARGETS } from "../tools/release.ts";
 import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
 import { ROOT } from "./helpers.ts";
 
@@ -9,11 +10,18 @@ Deno.test("deno.json tasks use the one permission list (run ./deno task sync-per
   for (const [name, cmd] of Object.entries(expectedTasks())) assertEquals(json.tasks[name], cmd, `task ${name}`);
 });
 
-Deno.test("the compile task and the looop task pass the very same flags", async () => {
+Deno.test("the compile task, every release build and the looop task pass the very same flags", async () => {
   const json = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-  const flags = (cmd: string) => cmd.split(" ").filter((w) => w.startsWith("--allow") || w === "--no-prompt");
+  const flags = (cmd: string) =>
+    cmd.split(" ").filter((w) => w.startsWith("--allow") || w.startsWith("--unstable") || w === "--no-prompt");
   assertEquals(flags(json.tasks.compile), flags(json.tasks.looop));
   assertEquals(flags(json.tasks.test), [...PERMISSION_FLAGS]);
+  assertEquals(flags(json.tasks.looop), [...PERMISSION_FLAGS]);
+  // The release task as written in deno.json, and as tools/release.ts builds each target.
+  const releaseCompiles = (json.tasks.release as string).split(" && ").filter((c) => c.startsWith("deno compile "));
+  assertEquals(releaseCompiles.length, TARGETS.length);
+  for (const cmd of releaseCompiles) assertEquals(flags(cmd), flags(json.tasks.looop), cmd);
+  for (const t of TARGETS) assertEquals(flags(compileArgs(t).join(" ")), [...PERMISSION_FLAGS], t.triple);
 });
 
 Deno.test("no all-permissions flag anywhere in the project", async () => {

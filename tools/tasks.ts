@@ -1,9 +1,10 @@
 /**
  * Writes the permission flags of src/sys/permissions.ts into deno.json's tasks, so the one list
- * is used by `looop`, `test`, `bench` and `compile`. Run: ./deno task sync-permissions
- * (tests/permissions_test.ts fails when deno.json drifts from the list.)
+ * is used by `looop`, `test`, `bench`, `compile` and the four builds of `release` (tools/release.ts).
+ * Run: ./deno task sync-permissions (tests/permissions_test.ts fails when deno.json drifts from the list.)
  */
 import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
+import { hostCompileArgs, releaseTask } from "./release.ts";
 
 export const FLAGS = PERMISSION_FLAGS.join(" ");
 
@@ -12,7 +13,8 @@ export function expectedTasks(): Record<string, string> {
     looop: `deno run ${FLAGS} src/main.ts`,
     test: `deno test ${FLAGS}`,
     bench: `deno run ${FLAGS} bench/main.ts`,
-    compile: `deno compile ${FLAGS} --output dist/looop src/main.ts`,
+    compile: ["deno", ...hostCompileArgs()].join(" "),
+    release: releaseTask(),
   };
 }
 

@@ -34,12 +34,18 @@ export type EnvName = (typeof ENV_VARS)[number];
  * PATH) through its terminal, and node-pty takes the environment as an object, which Deno builds
  * only with unscoped env access. looop itself reads only ENV_VARS (see sys/env.ts).
  * `--allow-ffi` loads node-pty's prebuilt terminal addon.
+ * `--allow-net` is unscoped because the hosts are the user's: the OS sandbox's proxies (in this
+ * process) forward to `sandbox.allow_net`, and a Deno-native sensor's Worker may be granted the
+ * hosts its header declares, which the parent must hold itself.
+ * `--unstable-worker-options` lets those Workers run with narrower permissions than looop.
  */
 export const PERMISSION_FLAGS = [
   "--no-prompt",
+  "--unstable-worker-options",
   "--allow-read",
   "--allow-write",
   "--allow-run",
   "--allow-env",
   "--allow-ffi",
+  "--allow-net",
 ] as const;

@@ -1,0 +1,101 @@
+/**
+ * The OS sandbox for shell sensors and run_shell (SPEC §10), through @anthropic-ai/sandbox-runtime
+ * (bubblewrap + socat on Linux, sandbox-exec on macOS), initialized once per process: writes only
+ * inside the allowed dirs, no reads of the usual secret locations, network only to allowed hosts
+ * (through the library's proxies, which live in this process).
+ */
+
+export type SandboxPolicy = {
+  mode: "auto" | "required" | "off";
+  allowWrite: string[];
+  denyRead: string[];
+  allowNet: string[];
+};
+
+export type Sandbox =
+  | { kind: "on"; wrap(cmd: string): Promise<string>; note?: string }
+  | { kind: "off"; reason: string; required: boolean };
+
+/** Secret locations no sandboxed command may read (relative to $HOME). */
+export const SECRET_PATHS = [
+  ".ssh",
+  ".aws",
+  ".gnupg",
+  ".config/gh",
+  ".netrc",
+  ".docker/config.json",
+  ".kube",
+  ".config/gcloud",
+  ".azure",
+  ".npmrc",
+  ".pypirc",
+  ".git-credentials",
+  ".config/looop",
+];
+
+let current: Promise<Sandbox> | undefined;
+
+async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
+  if (policy.mode === "off") return { kind: "off", reason: "sandbox.mode is off", required: false };
+  const required = policy.mode === "required";
+  let mod: typeof import("@anthropic-ai/sandbox-runtime");
+  try {
+    mod = await import("@anthropic-ai/sandbox-runtime");
+  } catch (e) {
+    return { kind: "off", reason: `the sandbox library did not load: ${e instanceof Error ? e.message : e}`, required };
+  }
+  const { SandboxManager } = mod;
+  if (!SandboxManager.isSupportedPlatform()) {
+    return { kind: "off", reason: `no OS sandbox on ${Deno.build.os}`, required };
+  }
+  const deps = SandboxManager.checkDependencies();
+  if (deps.errors.length) {
+    return { kind: "off", reason: `${deps.errors.join("; ")} (Linux needs bubblewrap, socat and ripgrep)`, required };
+  }
+  const config = (allowAllUnixSockets: boolean) => ({
+    network: { allowedDomains: policy.allowNet, deniedDomains: [], allowAllUnixSockets },
+    filesystem: { denyRead: policy.denyRead, allowWrite: policy.allowWrite, denyWrite: [] },
+  });
+  const probe = async (): Promise<string | undefined> => {
+    const wrapped = await SandboxManager.wrapWithSandbox("true");
+    const out = await new Deno.Command("bash", { args: ["-c", wrapped], stdout: "null", stderr: "piped" }).output();
+    return out.success ? undefined : new TextDecoder().decode(out.stderr).trim().split("\n").pop();
+  };
+  try {
+    await SandboxManager.initialize(config(false));
+    let problem = await probe();
+    let note: string | undefined;
+    if (problem) {
+      // Where the seccomp layer cannot set up its user namespace (seen as root in some VMs),
+      // bubblewrap alone still confines files and network; only Unix sockets go unfiltered.
+      await SandboxManager.reset();
+      await SandboxManager.initialize(config(true));
+      note = `the seccomp layer is unavailable here (${problem}): Unix sockets are not filtered`;
+      problem = await probe();
+    }
+    if (problem) {
+      await SandboxManager.reset();
+      return { kind: "off", reason: `the sandbox does not run here: ${problem}`, required };
+    }
+    return { kind: "on", wrap: (cmd) => SandboxManager.wrapWithSandbox(cmd), note };
+  } catch (e) {
+    return { kind: "off", reason: `the sandbox did not start: ${e instanceof Error ? e.message : e}`, required };
+  }
+}
+
+/** The process's sandbox, set up on first use with `policy` (later calls reuse it). */
+export function sandbox(policy: SandboxPolicy): Promise<Sandbox> {
+  current ??= initialize(policy);
+  return current;
+}
+
+/** Forget the sandbox (the policy changed, or the process is ending). */
+export async function resetSandbox(): Promise<void> {
+  if (!current) return;
+  const s = await current;
+  current = undefined;
+  if (s.kind === "on") {
+    const { SandboxManager } = await import("@anthropic-ai/sandbox-runtime");
+    await SandboxManager.reset();
+  }
+}

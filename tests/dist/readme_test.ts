@@ -1,0 +1,29 @@
+/** README's distribution sections: present, and their commands in step with the code they describe. */
+import { assert, assertEquals } from "../assert.ts";
+import { ROOT } from "../helpers.ts";
+import { PERMISSION_FLAGS } from "../../src/sys/permissions.ts";
+
+const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+
+Deno.test("README keeps its two set-up commands first and has Install, From source, Nix and Releases", () => {
+  const firstBlock = readme.match(/```sh\n([\s\S]*?)```/)?.[1];
+  assertEquals(
+    firstBlock,
+    "./deno task looop _ state     # run looop (shows its seeded data dir)\n" +
+      "./deno task test              # run the whole test suite\n",
+  );
+  for (const section of ["Install", "From source", "Nix", "Releases"]) {
+    assert(readme.includes(`\n## ${section}\n`), `no "## ${section}" section`);
+  }
+  assert(readme.includes("releases/latest/download/install.sh | sh"), "no install.sh one-liner");
+  for (const v of ["LOOOP_VERSION", "LOOOP_INSTALL_DIR", "LOOOP_DOWNLOAD_URL"]) assert(readme.includes(`\`${v}\``), v);
+});
+
+Deno.test("README's deno install line uses the one permission set", () => {
+  const line = readme.split("\n").find((l) => l.startsWith("deno install --global"));
+  assert(line, "no deno install line");
+  assertEquals(
+    line,
+    `deno install --global --force --name looop --config deno.json ${PERMISSION_FLAGS.join(" ")} src/main.ts`,
+  );
+});
