@@ -8,7 +8,7 @@ import { isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from
 import type { DataDir } from "../store/layout.ts";
 import { killSession } from "../supervisor/kill.ts";
 import { useColour } from "../sys/env.ts";
-import { killProcess, spawnDetached } from "../sys/process.ts";
+import { killGroup, killProcess, spawnDetached } from "../sys/process.ts";
 import { selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
 import { config, dataDir } from "./context.ts";
@@ -72,6 +72,8 @@ export function registerPulseHuman(program: Command) {
           killProcess(pid, "SIGKILL");
           await until(dd, false, 5_000);
         }
+        // The detached pulse leads its own process group: whatever it started there goes too.
+        if (pid) killGroup(pid, "SIGKILL");
         pulse = "pulse stopped";
       }
       print(`${workers.length ? `stopped ${workers.length} worker(s): ${workers.join(", ")}; ` : ""}${pulse}`);

@@ -13,6 +13,7 @@ export function renderState(s: StateDoc, now: Date): string {
   const h = (title: string, n?: number) => out.push(bold(n === undefined ? title : `${title} (${n})`));
   out.push(`${bold("pulse")}     ${s.pulse.up ? "up" : "down"}`);
   out.push(`${bold("data dir")}  ${s.data_dir}`);
+  if (s.sandbox) out.push(`${bold("sandbox")}   ${s.sandbox}`);
   if (s.config.error) out.push(`${bold("config")}    ${s.config.error}`);
   const decided = s.last_tick_hash === null
     ? "never decided"

@@ -7,13 +7,14 @@ import { gateMove } from "../core/gates.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleMatch } from "../core/irreversible.ts";
 import type { Move } from "../core/moves.ts";
 import { ensureDir, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { confined, type Sandbox } from "../sys/sandbox.ts";
 import { runProcess } from "../sys/spawn.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import type { ExecContext, MoveOutcome } from "./files.ts";
 
 type ShellMove = Extract<Move, { action: "run_shell" }>;
-export type ShellOptions = { runId: string; timeoutS: number; irreversible: string[] };
+export type ShellOptions = { runId: string; timeoutS: number; irreversible: string[]; sandbox?: Sandbox };
 
 export const RUN_SHELL_TIMEOUT_S = 300;
 
@@ -25,13 +26,20 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
   const hit = irreversibleMatch(move.cmd, opts.irreversible);
   if (hit) return { kind: "refused", refusal: { rule: "irreversible", reason: `${hit}: ${IRREVERSIBLE_MESSAGE}` } };
   const { dd } = ctx;
+  let argv = ["bash", "-c", move.cmd];
+  if (opts.sandbox) {
+    const c = await confined(opts.sandbox, move.cmd);
+    if (!c.ok) return { kind: "refused", refusal: { rule: "sandbox", reason: c.reason } };
+    argv = c.argv;
+  }
   const wal: ActionWal = { run_id: opts.runId, action: "run_shell", cmd: move.cmd, ts: ctx.now.toISOString() };
   await writeFileAtomic(dd.actionWal, JSON.stringify(wal) + "\n", 0o600);
-  const r = await runProcess(["bash", "-c", move.cmd], {
+  const r = await runProcess(argv, {
     cwd: dd.root,
     timeoutMs: opts.timeoutS * 1000,
     maxStdoutBytes: 1024 * 1024,
     stderrTailBytes: 16 * 1024,
+    env: { TMPDIR: dd.tmpDir },
   });
   const dir = `${dd.runsDir}/${opts.runId}`;
   await ensureDir(dir, 0o700);

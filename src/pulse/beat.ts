@@ -39,6 +39,8 @@ import type { DataDir } from "../store/layout.ts";
 import { readLedger } from "../store/ledger.ts";
 import { listSessions, PULSE_ID } from "../store/sessions.ts";
 import { writeReadings } from "../store/snapshots.ts";
+import { env } from "../sys/env.ts";
+import { type Sandbox, sandbox, type SandboxPolicy, SECRET_PATHS } from "../sys/sandbox.ts";
 import type { Log } from "./log.ts";
 
 export type BeatResult =
@@ -56,6 +58,41 @@ export type BeatContext = {
   sensors: SensorLimits;
   decideTimeoutS: number;
 };
+
+/**
+ * What sensors and run_shell may touch (SPEC §10): write the data dir (and sandbox.allow_write)
+ * but not looop's policy files; no reads of secrets or of the config; network to allow_net only.
+ */
+export function sandboxPolicy(dd: DataDir, config: Config): SandboxPolicy {
+  const home = env("HOME");
+  return {
+    mode: config.sandbox.mode,
+    allowWrite: [dd.root, ...config.sandbox.allow_write],
+    denyWrite: [dd.playbook, dd.goalsDir, dd.sensorsDir, dd.configPath, dd.journal, dd.ledger, dd.pulseLock],
+    denyRead: [...(home ? SECRET_PATHS.map((p) => `${home}/${p}`) : []), dd.configPath],
+    allowNet: config.sandbox.allow_net,
+    tmpDir: dd.tmpDir,
+  };
+}
+
+let sandboxReported: string | undefined;
+
+/** The sandbox for this beat; its state is logged when it changes (once per pulse start). */
+async function beatSandbox(ctx: BeatContext): Promise<Sandbox> {
+  const sb = await sandbox(sandboxPolicy(ctx.dd, ctx.config));
+  const status = sb.kind === "on" ? (sb.note ? `on (${sb.note})` : "on") : `off: ${sb.reason}`;
+  if (status !== sandboxReported) {
+    sandboxReported = status;
+    if (sb.kind === "off" && ctx.config.sandbox.mode === "auto") {
+      ctx.log("warn", "sandbox.off", `no OS sandbox: ${sb.reason}; sensors and run_shell run unconfined`);
+    } else if (sb.kind === "off" && sb.required) {
+      ctx.log("error", "sandbox.off", `sandbox required but ${sb.reason}: shell sensors and run_shell will not run`);
+    } else ctx.log("info", "sandbox", `sandbox ${status}`);
+    const notes = await readNotes(ctx.dd);
+    await writeNotes(ctx.dd, { ...notes, sandbox: status });
+  }
+  return sb;
+}
 
 /** min(60 s × 2^(n-1), 5 min) after n failed decides in a row. */
 export function backoffDelayS(failures: number): number {
@@ -119,8 +156,9 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   await housekeeping(ctx);
 
   // Sense.
+  const sb = await beatSandbox(ctx);
   const readings = {
-    ...await runSensors(dd, ctx.sensors),
+    ...await runSensors(dd, ctx.sensors, sb),
     ...await systemReadings(dd, ctx.now()),
   };
   await writeReadings(dd, readings);
@@ -243,7 +281,7 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   const move = parsed.move;
   const outcome = await executeMove(move, { dd, now: ctx.now(), limits: { maxBodyBytes: config.max_body_bytes } }, {
     startWorker: (id, brief) => startWorker(dd, { id, brief, config, now: ctx.now() }),
-    shell: { runId: result.runId, timeoutS: RUN_SHELL_TIMEOUT_S, irreversible: config.irreversible },
+    shell: { runId: result.runId, timeoutS: RUN_SHELL_TIMEOUT_S, irreversible: config.irreversible, sandbox: sb },
   });
   if (outcome.kind === "refused") {
     return failBeat(

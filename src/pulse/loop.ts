@@ -8,6 +8,8 @@ import { type Config } from "../core/config.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { ensureDir, readJsonIfExists } from "../sys/fs.ts";
 import { type Held, tryLockExclusive } from "../sys/lock.ts";
+import { killGroup } from "../sys/process.ts";
+import { resetSandbox } from "../sys/sandbox.ts";
 import { env } from "../sys/env.ts";
 import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
 import { readNotes, writeNotes } from "../store/bookkeeping.ts";
@@ -67,7 +69,11 @@ export async function runPulse(
   dd: DataDir,
   opts: { loadConfig: () => Promise<Config>; log: Log; command: string },
 ): Promise<number> {
+  // A pulse killed with SIGKILL leaves its helpers (the sandbox's socat bridges) in its process
+  // group; the group outlives it only through them, so it is swept before this pulse writes meta.
+  const previous = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as { pid?: number } | undefined;
   const lock = await takePulseLock(dd);
+  if (previous?.pid && previous.pid !== Deno.pid) killGroup(previous.pid, "SIGKILL");
   const { log } = opts;
   const started = new Date().toISOString();
   const meta = {
@@ -173,6 +179,7 @@ export async function runPulse(
     await watching;
     Deno.removeSignalListener("SIGTERM", onTerm);
     Deno.removeSignalListener("SIGINT", onInt);
+    await resetSandbox().catch(() => {});
     lock.release();
   }
 }

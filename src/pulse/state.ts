@@ -10,6 +10,7 @@ import { worldHash } from "../core/world.ts";
 import { readTextIfExists } from "../sys/fs.ts";
 import { waitFor } from "../sys/watch.ts";
 import { readGoalActivity } from "../store/activity.ts";
+import { readNotes } from "../store/bookkeeping.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
 import { goalLine, readGoals, readPlaybook } from "../store/goals.ts";
@@ -32,6 +33,8 @@ export type StateDoc = {
   data_dir: string;
   config: { path: string; error: string | null };
   pulse: { up: boolean };
+  /** the OS sandbox as the pulse last found it ("on", "off: <reason>"), null before any beat */
+  sandbox: string | null;
   world_hash: string;
   last_tick_hash: string | null;
   goals: { id: string; goal: string | null; last_acted: string | null }[];
@@ -74,21 +77,35 @@ export async function currentWorldHash(dd: DataDir): Promise<string> {
 }
 
 export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
-  const [playbook, goals, readings, asks, sessions, claims, ledger, journal, activity, budget, pulseUp, lastHash] =
-    await Promise.all([
-      readPlaybook(dd),
-      readGoals(dd),
-      readReadings(dd),
-      pendingAsks(dd),
-      sessionRows(dd, now),
-      listClaims(dd),
-      readLedger(dd),
-      journalTail(dd, 20),
-      readGoalActivity(dd),
-      readBudget(dd),
-      isSessionAlive(dd, PULSE_ID),
-      readTextIfExists(dd.lastTickHash),
-    ]);
+  const [
+    playbook,
+    goals,
+    readings,
+    asks,
+    sessions,
+    claims,
+    ledger,
+    journal,
+    activity,
+    budget,
+    pulseUp,
+    lastHash,
+    notes,
+  ] = await Promise.all([
+    readPlaybook(dd),
+    readGoals(dd),
+    readReadings(dd),
+    pendingAsks(dd),
+    sessionRows(dd, now),
+    listClaims(dd),
+    readLedger(dd),
+    journalTail(dd, 20),
+    readGoalActivity(dd),
+    readBudget(dd),
+    isSessionAlive(dd, PULSE_ID),
+    readTextIfExists(dd.lastTickHash),
+    readNotes(dd),
+  ]);
   const hash = await worldHash({
     playbook,
     goals: Object.fromEntries(goals.map((g) => [g.id, g.text])),
@@ -99,6 +116,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     data_dir: dd.root,
     config: { path: dd.configPath, error: budget.error },
     pulse: { up: pulseUp },
+    sandbox: notes.sandbox ?? null,
     world_hash: hash,
     last_tick_hash: lastHash?.trim() || null,
     goals: goals.map((g) => ({ id: g.id, goal: goalLine(g.text) ?? null, last_acted: activity[g.id] ?? null })),

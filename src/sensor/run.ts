@@ -2,21 +2,32 @@
  * The sensor runner (SPEC §5 step 2): every sensors/*.sh, concurrently with bounded parallelism,
  * cwd = data dir, each with a timeout that kills its whole process group and an output cap.
  */
-import { type Reading, toReading } from "../core/readings.ts";
+import { errorReading, type Reading, toReading } from "../core/readings.ts";
+import { shellQuote } from "../core/shell.ts";
 import { runProcess } from "../sys/spawn.ts";
 import { listNames } from "../sys/fs.ts";
+import { confined, type Sandbox } from "../sys/sandbox.ts";
 import type { DataDir } from "../store/layout.ts";
+import { runTsSensor } from "./ts.ts";
 
 export type SensorLimits = { timeoutS: number; maxBytes: number; parallel: number };
 
 export const DEFAULT_SENSOR_LIMITS: SensorLimits = { timeoutS: 60, maxBytes: 8192, parallel: 8 };
 
-export async function runSensor(dd: DataDir, file: string, limits: SensorLimits): Promise<Reading> {
-  const r = await runProcess([`${dd.sensorsDir}/${file}`], {
+/** Run one shell sensor; inside the OS sandbox when there is one. */
+export async function runSensor(dd: DataDir, file: string, limits: SensorLimits, sb?: Sandbox): Promise<Reading> {
+  const path = `${dd.sensorsDir}/${file}`;
+  let argv = [path];
+  if (sb) {
+    const c = await confined(sb, `exec ${shellQuote(path)}`);
+    if (!c.ok) return errorReading(126, c.reason);
+    argv = c.argv;
+  }
+  const r = await runProcess(argv, {
     cwd: dd.root,
     timeoutMs: limits.timeoutS * 1000,
     maxStdoutBytes: limits.maxBytes,
-    env: { LOOOP_DATA_DIR: dd.root },
+    env: { LOOOP_DATA_DIR: dd.root, TMPDIR: dd.tmpDir },
   });
   const o = r.outcome;
   switch (o.kind) {
@@ -31,15 +42,17 @@ export async function runSensor(dd: DataDir, file: string, limits: SensorLimits)
   }
 }
 
-/** Run every shell sensor; `sensor-<name>` → reading. */
-export async function runSensors(dd: DataDir, limits: SensorLimits): Promise<Record<string, Reading>> {
-  const files = await listNames(dd.sensorsDir, ".sh");
+/** Run every sensor (`.sh` in the sandbox, `.ts` in a narrowed Worker); `sensor-<name>` → reading. */
+export async function runSensors(dd: DataDir, limits: SensorLimits, sb?: Sandbox): Promise<Record<string, Reading>> {
+  const files = (await listNames(dd.sensorsDir)).filter((f) => /\.(sh|ts)$/.test(f));
   const out: Record<string, Reading> = {};
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++];
-      out[`sensor-${file.slice(0, -3)}`] = await runSensor(dd, file, limits);
+      out[`sensor-${file.slice(0, -3)}`] = file.endsWith(".ts")
+        ? await runTsSensor(dd, file, limits)
+        : await runSensor(dd, file, limits, sb);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limits.parallel, files.length) }, worker));

@@ -48,6 +48,8 @@ export type PulseNotes = {
   unmetered?: { streak: number; runner: string };
   /** worker id → start time of the run whose exit was journaled */
   reported_exits?: Record<string, string>;
+  /** the OS sandbox as the pulse last found it: "on", "on (…)" or "off: <reason>" */
+  sandbox?: string;
   /** the last failure journaled, to journal a repeated one only once */
   last_failure_journaled?: string;
 };

@@ -24,6 +24,8 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     ledger: `${root}/cost.jsonl`,
     sessionsDir: `${root}/sessions`,
     runsDir: `${root}/runs`,
+    /** TMPDIR for sensors and run_shell, the one temp place the sandbox lets them write */
+    tmpDir: `${root}/.tmp`,
     /** from source, the launcher workers run as $LOOOP_BIN */
     launcher: `${root}/bin/looop`,
     startLock: `${root}/sessions/.start.lock`,

@@ -18,7 +18,9 @@ export async function ensureDataDir(dd: DataDir): Promise<DataDir> {
   for (const dir of [dd.goalsDir, dd.archiveDir, dd.sensorsDir, dd.snapshotsDir, dd.reportsDir, dd.sessionsDir]) {
     await ensureDir(dir);
   }
-  for (const dir of [dd.asksDir, dd.asksDoneDir, dd.answersDir, dd.claimsDir, dd.runsDir]) await ensureDir(dir, 0o700);
+  for (const dir of [dd.tmpDir, dd.asksDir, dd.asksDoneDir, dd.answersDir, dd.claimsDir, dd.runsDir]) {
+    await ensureDir(dir, 0o700);
+  }
   if (await exists(dd.seeded)) return dd;
   await createExclusive(dd.playbook, STARTER_PLAYBOOK);
   await createExclusive(dd.goal("setup"), STARTER_SETUP_GOAL);

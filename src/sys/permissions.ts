@@ -37,6 +37,7 @@ export type EnvName = (typeof ENV_VARS)[number];
  * `--allow-net` is unscoped because the hosts are the user's: the OS sandbox's proxies (in this
  * process) forward to `sandbox.allow_net`, and a Deno-native sensor's Worker may be granted the
  * hosts its header declares, which the parent must hold itself.
+ * `--allow-sys` names what the sandbox library reads about the machine (uid, home, OS release).
  * `--unstable-worker-options` lets those Workers run with narrower permissions than looop.
  */
 export const PERMISSION_FLAGS = [
@@ -48,4 +49,5 @@ export const PERMISSION_FLAGS = [
   "--allow-env",
   "--allow-ffi",
   "--allow-net",
+  "--allow-sys=uid,homedir,osRelease",
 ] as const;

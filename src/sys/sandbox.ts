@@ -8,8 +8,12 @@
 export type SandboxPolicy = {
   mode: "auto" | "required" | "off";
   allowWrite: string[];
+  /** inside the allowed dirs, but still read-only (looop's own policy files) */
+  denyWrite: string[];
   denyRead: string[];
   allowNet: string[];
+  /** the TMPDIR sandboxed commands get (inside allowWrite) */
+  tmpDir: string;
 };
 
 export type Sandbox =
@@ -34,6 +38,7 @@ export const SECRET_PATHS = [
 ];
 
 let current: Promise<Sandbox> | undefined;
+let currentKey: string | undefined;
 
 async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
   if (policy.mode === "off") return { kind: "off", reason: "sandbox.mode is off", required: false };
@@ -45,6 +50,8 @@ async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
     return { kind: "off", reason: `the sandbox library did not load: ${e instanceof Error ? e.message : e}`, required };
   }
   const { SandboxManager } = mod;
+  // The library hands each command a TMPDIR of its choosing, taken from this variable.
+  Deno.env.set("CLAUDE_CODE_TMPDIR", policy.tmpDir);
   if (!SandboxManager.isSupportedPlatform()) {
     return { kind: "off", reason: `no OS sandbox on ${Deno.build.os}`, required };
   }
@@ -54,7 +61,7 @@ async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
   }
   const config = (allowAllUnixSockets: boolean) => ({
     network: { allowedDomains: policy.allowNet, deniedDomains: [], allowAllUnixSockets },
-    filesystem: { denyRead: policy.denyRead, allowWrite: policy.allowWrite, denyWrite: [] },
+    filesystem: { denyRead: policy.denyRead, allowWrite: policy.allowWrite, denyWrite: policy.denyWrite },
   });
   const probe = async (): Promise<string | undefined> => {
     const wrapped = await SandboxManager.wrapWithSandbox("true");
@@ -83,10 +90,31 @@ async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
   }
 }
 
-/** The process's sandbox, set up on first use with `policy` (later calls reuse it). */
-export function sandbox(policy: SandboxPolicy): Promise<Sandbox> {
-  current ??= initialize(policy);
+/** The process's sandbox for `policy`: set up on first use, again only when the policy changes. */
+export async function sandbox(policy: SandboxPolicy): Promise<Sandbox> {
+  const key = JSON.stringify(policy);
+  if (current && currentKey !== key) await resetSandbox();
+  if (!current) {
+    currentKey = key;
+    current = initialize(policy);
+  }
   return current;
+}
+
+/** How to run shell command `cmd` under the sandbox, or why it must not run at all. */
+export async function confined(
+  sb: Sandbox,
+  cmd: string,
+): Promise<{ ok: true; argv: string[] } | { ok: false; reason: string }> {
+  if (sb.kind === "on") return { ok: true, argv: ["bash", "-c", await sb.wrap(cmd)] };
+  if (sb.required) {
+    return {
+      ok: false,
+      reason: `sandbox.mode is "required" but ${sb.reason} — install bubblewrap, socat and ripgrep, ` +
+        `or set "sandbox": {"mode": "auto"} in the config`,
+    };
+  }
+  return { ok: true, argv: ["bash", "-c", cmd] };
 }
 
 /** Forget the sandbox (the policy changed, or the process is ending). */
@@ -94,6 +122,7 @@ export async function resetSandbox(): Promise<void> {
   if (!current) return;
   const s = await current;
   current = undefined;
+  currentKey = undefined;
   if (s.kind === "on") {
     const { SandboxManager } = await import("@anthropic-ai/sandbox-runtime");
     await SandboxManager.reset();

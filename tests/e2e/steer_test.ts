@@ -45,6 +45,7 @@ Deno.test("_ state --json has its stable shape; _ state prints a readable summar
       "data_dir",
       "config",
       "pulse",
+      "sandbox",
       "world_hash",
       "last_tick_hash",
       "goals",
@@ -60,6 +61,7 @@ Deno.test("_ state --json has its stable shape; _ state prints a readable summar
     assertEquals(s.pulse, { up: false });
     assertMatch(s.world_hash, /^[0-9a-f]{64}$/);
     assertEquals(s.last_tick_hash, null);
+    assertEquals(s.sandbox, null, "no beat has looked for a sandbox yet");
     assertEquals(s.goals, [
       {
         id: "playbook-daily",
