@@ -37,6 +37,8 @@ export const SECRET_PATHS = [
   ".config/looop",
 ];
 
+export const WRAP_TTL_MS = 10 * 60 * 1000;
+
 let current: Promise<Sandbox> | undefined;
 let currentKey: string | undefined;
 
@@ -84,7 +86,23 @@ async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
       await SandboxManager.reset();
       return { kind: "off", reason: `the sandbox does not run here: ${problem}`, required };
     }
-    return { kind: "on", wrap: (cmd) => SandboxManager.wrapWithSandbox(cmd), note };
+    // Wrapping costs more than running a small command (measured ~15 ms vs ~12 ms), and a sensor
+    // is the same command every beat: keep each wrapped form for a while. The library resolves
+    // deny paths when it wraps, so a secret dir created later is covered within WRAP_TTL_MS.
+    const cache = new Map<string, { wrapped: string; at: number }>();
+    // The library exempts loopback and private ranges from its proxy (NO_PROXY), but inside the
+    // sandbox's empty network they are unreachable except through it: when the user allowed such
+    // a host, commands go through the proxy for every host.
+    const local = /^(localhost|127\.|::1|\[::1\]|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/;
+    const prefix = policy.allowNet.some((h) => local.test(h)) ? "unset NO_PROXY no_proxy; " : "";
+    const wrap = async (cmd: string) => {
+      const hit = cache.get(cmd);
+      if (hit && Date.now() - hit.at < WRAP_TTL_MS) return hit.wrapped;
+      const wrapped = await SandboxManager.wrapWithSandbox(prefix + cmd);
+      cache.set(cmd, { wrapped, at: Date.now() });
+      return wrapped;
+    };
+    return { kind: "on", wrap, note };
   } catch (e) {
     return { kind: "off", reason: `the sandbox did not start: ${e instanceof Error ? e.message : e}`, required };
   }
