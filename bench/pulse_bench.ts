@@ -27,7 +27,8 @@ async function dataDirWithSensors(n: number, detailOnly: boolean) {
     await Deno.writeTextFile(dd.sensor(`s${i}`), body, { mode: 0o755 });
   }
   const prompts = `${base}/prompts`;
-  const config = ConfigSchema.parse({ runners: { pi: { tick: FAKE } } });
+  // The pulse itself, without the OS sandbox (bench/sandbox_bench.ts measures that layer).
+  const config = ConfigSchema.parse({ runners: { pi: { tick: FAKE } }, sandbox: { mode: "off" } });
   return { base, dd, config, prompts };
 }
 

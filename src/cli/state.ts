@@ -3,6 +3,7 @@ import { formatAge } from "../core/duration.ts";
 import { readState, type StateDoc } from "../pulse/state.ts";
 import { resolveDataDir } from "../store/layout.ts";
 import { ensureDataDir } from "../store/seed.ts";
+import { exists } from "../sys/fs.ts";
 import { print, printJson, styles } from "./io.ts";
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
@@ -55,7 +56,9 @@ export function renderState(s: StateDoc, now: Date): string {
 }
 
 export async function stateCommand(opts: { json?: boolean }): Promise<void> {
-  const dd = await ensureDataDir(resolveDataDir());
+  // Read-only: a seeded data dir needs no folders made (missing ones read as empty).
+  const found = resolveDataDir();
+  const dd = (await exists(found.seeded)) ? found : await ensureDataDir(found);
   const now = new Date();
   const s = await readState(dd, now);
   if (opts.json) printJson(s);

@@ -13,9 +13,8 @@ DESIGN
   Humans steer by editing goals and the PLAYBOOK, and answer what only a human can answer.
   Irreversible actions never happen without a human's explicit yes.
 
-  Status of this build: the data dir, config, the pulse, every steering and worker verb below,
-  worker sessions, the mailbox, claims and the ledger work. The OS sandbox arrives in a later
-  release.
+  Status of this build: everything below works, including the OS sandbox for shell sensors
+  and run_shell and Deno-native .ts sensors. Not yet: looop demo.
 
 THE BEAT
   1. housekeeping: reap claims of dead sessions, prune old sessions, report an interrupted move
@@ -147,6 +146,19 @@ CONFIG ($LOOOP_CONFIG, else <data dir>/config.json; JSONC: comments and trailing
   prices          {model: {input, output}} USD per million tokens, for runners that report tokens
   sandbox         {mode: auto|required|off, allow_net: [hosts], allow_write: [paths]}
   A broken file is an error naming file:line:column or the key path; unknown keys are warned about.
+
+SECURITY
+  looop runs under one Deno permission set (see \`deno.json\`), with --no-prompt. Shell sensors and
+  run_shell run in an OS sandbox (bubblewrap + socat + ripgrep on Linux, sandbox-exec on macOS):
+  they may write only the data dir (not PLAYBOOK.md, goals/, sensors/, config, journal, ledger)
+  and sandbox.allow_write, get TMPDIR=<data>/.tmp, cannot read ~/.ssh, ~/.aws, ~/.gnupg,
+  ~/.config/gh, ~/.netrc and similar or the config, and reach only sandbox.allow_net hosts.
+  sandbox.mode: auto (on where it works; otherwise one warning per pulse start and "sandbox: off"
+  in _ state), required (no sandbox: shell sensors error, run_shell is refused), off.
+  sensors/<name>.ts runs in a Deno Worker allowed only to read the data dir and reach the hosts
+  of its header line "// looop:net=host[:port],…"; it prints ONE JSON object or default-exports
+  a function returning it. Workers are trusted like your shell; their contract asks them to
+  sandbox code work themselves.
 
 ENVIRONMENT
   LOOOP_DATA_DIR, LOOOP_CONFIG, XDG_STATE_HOME, HOME     where the data dir and config are
