@@ -5,6 +5,7 @@
  * `detached: true` gives the child its own session and process group (checked on Deno 2.9.6:
  * pid = pgid = sid), at the cost of a plain spawn.
  */
+import { killGroup } from "./process.ts";
 
 export type RunOutcome =
   | { kind: "exited"; code: number | null; signal: string | null }
@@ -34,12 +35,6 @@ export type RunOptions = {
   /** grace between SIGTERM and SIGKILL of the group on timeout */
   killGraceMs?: number;
 };
-
-function killGroup(pid: number, signal: Deno.Signal) {
-  try {
-    Deno.kill(-pid, signal);
-  } catch { /* already gone */ }
-}
 
 /** Read a stream to the end, keeping at most `max` bytes from the start (or the end, for tails). */
 async function drain(
