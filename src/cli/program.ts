@@ -6,6 +6,7 @@ import { registerHuman } from "./human.ts";
 import { registerSteer } from "./steer.ts";
 import { registerPulseHuman, registerPulseSteer } from "./pulse.ts";
 import { registerWatch } from "./watch.ts";
+import { registerDemo } from "./demo.ts";
 import { registerWorker } from "./worker.ts";
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerHuman(program as unknown as Command);
   registerPulseHuman(program as unknown as Command);
   registerWatch(program as unknown as Command);
+  registerDemo(program as unknown as Command);
   const under = program.command("_").description("steering and worker verbs (`looop _ --help`)")
     .helpCommand(false);
   registerSteer(under as unknown as Command);

@@ -67,6 +67,10 @@ HUMAN
                                      reopen, a answer its pending ask, t tell it a line, x kill (y/n),
                                      q quit. Without a terminal, watch <id> streams the plain log
                                      until the session ends
+  looop demo [--answer <name>] [--fast] [--keep]
+                                     a one-minute offline tour on a throwaway data dir: a decide, a
+                                     skip, a worker that asks you a question, the ledger. Its runner
+                                     is a scripted stand-in, not a model; nothing is left behind
   looop version [--json] | help | --help
 
 STEER (a human or a concierge)

@@ -9,7 +9,7 @@ Deno.test("README keeps its two set-up commands first and has Install, From sour
   const firstBlock = readme.match(/```sh\n([\s\S]*?)```/)?.[1];
   assertEquals(
     firstBlock,
-    "./deno task looop _ state     # run looop (shows its seeded data dir)\n" +
+    "./deno task looop demo        # run looop: a one-minute offline tour (no LLM or API key needed)\n" +
       "./deno task test              # run the whole test suite\n",
   );
   for (const section of ["Install", "From source", "Nix", "Releases"]) {
