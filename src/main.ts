@@ -30,7 +30,8 @@ async function main(): Promise<never> {
       if (e.message) console.error(`looop: ${e.message}`); // an empty message carries only an exit code
       code = e.code;
     } else if (e instanceof Deno.errors.NotCapable) {
-      console.error(`looop: missing Deno permission: ${e.message} — run looop through its task or release binary`);
+      const { explainMissingPermission } = await import("./sys/permissions.ts");
+      console.error(`looop: ${explainMissingPermission(e.message) ?? `missing Deno permission: ${e.message}`}`);
       code = 2;
     } else {
       const msg = e instanceof Error ? e.message : String(e);

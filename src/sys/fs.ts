@@ -19,7 +19,8 @@ function tempPathFor(path: string): string {
 
 /** Turn an OS error on `path` into a one-line looop error that says how to fix it. */
 export function fsError(e: unknown, action: string, path: string): unknown {
-  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
+  if (e instanceof Deno.errors.NotCapable) return e; // looop's own permission set lacks it: main.ts says so
+  if (e instanceof Deno.errors.PermissionDenied) {
     return new LooopError(
       `cannot ${action} ${path}: permission denied`,
       "fix the permissions of the data dir or point LOOOP_DATA_DIR at a writable dir",

@@ -51,3 +51,29 @@ export const PERMISSION_FLAGS = [
   "--allow-net",
   "--allow-sys=uid,homedir,osRelease",
 ] as const;
+
+/** Why looop holds each permission: said when one is missing, so the fix is obvious. */
+const WHY: Record<string, string> = {
+  read: "it reads its data dir, its config and your sensor scripts",
+  write: "it keeps all its state as files in its data dir",
+  run: "it runs your sensors, the runner CLI and worker sessions as processes",
+  env: "it reads LOOOP_* settings, HOME and PATH, and hands workers your environment",
+  net: "Deno-native sensors fetch the hosts they declare and the sandbox proxies sandbox.allow_net",
+  ffi: "the session host drives the worker's terminal through node-pty",
+  sys: "the OS sandbox reads the user id, home dir and OS release",
+  import: "it loads its own modules",
+};
+
+/**
+ * A Deno "Requires <kind> access to …" message as one looop line: the flag, what was asked, and
+ * why looop needs it. Undefined when the message is not a permission message.
+ */
+export function explainMissingPermission(message: string): string | undefined {
+  const m = /Requires (\w+) access(?: to ([^,]+))?/.exec(message);
+  if (!m) return undefined;
+  const kind = m[1];
+  const flag = /--allow-[a-z]+/.exec(message)?.[0] ?? `--allow-${kind}`;
+  return `missing Deno permission ${flag}${m[2] ? ` (${kind} access to ${m[2].trim()})` : ""}: looop needs it because ${
+    WHY[kind] ?? "it is part of looop's permission set"
+  } — run looop as its release binary or through \`deno task looop\`, which grant exactly looop's permission set`;
+}

@@ -4,6 +4,7 @@
  * inside the allowed dirs, no reads of the usual secret locations, network only to allowed hosts
  * (through the library's proxies, which live in this process).
  */
+import { explainMissingPermission } from "./permissions.ts";
 
 export type SandboxPolicy = {
   mode: "auto" | "required" | "off";
@@ -104,7 +105,12 @@ async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
     };
     return { kind: "on", wrap, note };
   } catch (e) {
-    return { kind: "off", reason: `the sandbox did not start: ${e instanceof Error ? e.message : e}`, required };
+    const why = e instanceof Deno.errors.NotCapable ? explainMissingPermission(e.message) : undefined;
+    return {
+      kind: "off",
+      reason: `the sandbox did not start: ${why ?? (e instanceof Error ? e.message : e)}`,
+      required,
+    };
   }
 }
 
