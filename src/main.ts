@@ -5,18 +5,28 @@
  */
 import { LooopError } from "./core/errors.ts";
 
+/**
+ * A verb's module, imported by a computed URL: Deno then loads only the modules the verb needs,
+ * instead of preparing all of looop (every npm package included) before the first line runs,
+ * which is 5 ms of `_ state`. `deno compile` cannot see these imports: tools/release.ts names
+ * them in COMPILE_INCLUDES (tests/dist/release_test.ts checks the two lists agree).
+ */
+function load<T>(path: string): Promise<T> {
+  return import(new URL(path, import.meta.url).href);
+}
+
 async function dispatch(args: string[]): Promise<number> {
   const [a, b, ...rest] = args;
   if (a === "_" && b === "state" && (rest.length === 0 || (rest.length === 1 && rest[0] === "--json"))) {
-    const { stateCommand } = await import("./cli/state.ts");
+    const { stateCommand } = await load<typeof import("./cli/state.ts")>("./cli/state.ts");
     await stateCommand({ json: rest[0] === "--json" });
     return 0;
   }
   if (a === "_" && b === "host" && rest.length === 1) {
-    const { hostCommand } = await import("./cli/host.ts");
+    const { hostCommand } = await load<typeof import("./cli/host.ts")>("./cli/host.ts");
     return await hostCommand(rest[0]);
   }
-  const { run } = await import("./cli/program.ts");
+  const { run } = await load<typeof import("./cli/program.ts")>("./cli/program.ts");
   return await run(args);
 }
 
@@ -30,7 +40,7 @@ async function main(): Promise<never> {
       if (e.message) console.error(`looop: ${e.message}`); // an empty message carries only an exit code
       code = e.code;
     } else if (e instanceof Deno.errors.NotCapable) {
-      const { explainMissingPermission } = await import("./sys/permissions.ts");
+      const { explainMissingPermission } = await load<typeof import("./sys/permissions.ts")>("./sys/permissions.ts");
       console.error(`looop: ${explainMissingPermission(e.message) ?? `missing Deno permission: ${e.message}`}`);
       code = 2;
     } else {

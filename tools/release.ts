@@ -26,10 +26,17 @@ export const SOURCE_ASSET = "looop-src.tar.gz";
 export const SUMS_FILE = "SHA256SUMS";
 
 /**
- * Modules `deno compile` cannot find by itself: a Worker's main module is not part of the static
- * graph. tests/permissions_test.ts checks that every `new Worker(new URL(...))` under src/ is here.
+ * Modules `deno compile` cannot find by itself: a Worker's main module, and the verb modules
+ * src/main.ts imports by a computed URL. tests/dist/release_test.ts checks that every
+ * `new Worker(new URL(...))` under src/ and every `load(...)` in src/main.ts is here.
  */
-export const COMPILE_INCLUDES: readonly string[] = ["src/sensor/ts_worker.ts"];
+export const COMPILE_INCLUDES: readonly string[] = [
+  "src/sensor/ts_worker.ts",
+  "src/cli/state.ts",
+  "src/cli/host.ts",
+  "src/cli/program.ts",
+  "src/sys/permissions.ts",
+];
 
 const includeArgs = () => COMPILE_INCLUDES.flatMap((p) => ["--include", p]);
 

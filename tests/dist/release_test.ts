@@ -76,8 +76,8 @@ Deno.test("the sums step refuses in one line when an asset is missing, and write
   }
 });
 
-Deno.test("every Worker module under src/ is embedded by the compile and release builds", async () => {
-  // deno compile embeds the static module graph; a Worker's main module is not in it.
+Deno.test("every Worker module and every verb module main.ts loads is embedded by the compile and release builds", async () => {
+  // deno compile embeds the static module graph; a Worker's main module and main.ts's verb modules are not in it.
   const workers: string[] = [];
   const walk = async (dir: string) => {
     for await (const e of Deno.readDir(`${ROOT}/${dir}`)) {
@@ -87,6 +87,11 @@ Deno.test("every Worker module under src/ is embedded by the compile and release
         const text = await Deno.readTextFile(`${ROOT}/${rel}`);
         for (const m of text.matchAll(/new Worker\(\s*new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url/g)) {
           workers.push(new URL(m[1], `file:///${rel}`).pathname.slice(1));
+        }
+        if (rel === "src/main.ts") {
+          for (const m of text.matchAll(/\bload<[^>]*>\(\s*["']([^"']+)["']\s*\)/g)) {
+            workers.push(new URL(m[1], `file:///${rel}`).pathname.slice(1));
+          }
         }
       }
     }
