@@ -19,7 +19,7 @@ export async function runSensor(dd: DataDir, file: string, limits: SensorLimits,
   const path = `${dd.sensorsDir}/${file}`;
   let argv = [path];
   if (sb) {
-    const c = await confined(sb, `exec ${shellQuote(path)}`);
+    const c = await confined(sb, `exec ${shellQuote(path)}`, [path]);
     if (!c.ok) return errorReading(126, c.reason);
     argv = c.argv;
   }

@@ -129,6 +129,8 @@ export async function sandbox(policy: SandboxPolicy): Promise<Sandbox> {
 export async function confined(
   sb: Sandbox,
   cmd: string,
+  /** how to run it without a sandbox, when that is simpler than `bash -c cmd` (one exec less) */
+  unconfined: string[] = ["bash", "-c", cmd],
 ): Promise<{ ok: true; argv: string[] } | { ok: false; reason: string }> {
   if (sb.kind === "on") return { ok: true, argv: ["bash", "-c", await sb.wrap(cmd)] };
   if (sb.required) {
@@ -138,7 +140,7 @@ export async function confined(
         `or set "sandbox": {"mode": "auto"} in the config`,
     };
   }
-  return { ok: true, argv: ["bash", "-c", cmd] };
+  return { ok: true, argv: unconfined };
 }
 
 /** Forget the sandbox (the policy changed, or the process is ending). */

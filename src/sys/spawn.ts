@@ -2,10 +2,24 @@
  * The one way looop runs a short-lived command (sensors, run_shell, the decide): in its own
  * process group, with a timeout that kills the whole group, an output cap, and the outcome as
  * data (exit code, output, stderr tail), never an exception.
- * `detached: true` gives the child its own session and process group (checked on Deno 2.9.6:
- * pid = pgid = sid), at the cost of a plain spawn.
+ * The child gets its own session and process group (pid = pgid = sid) from util-linux's `setsid`
+ * where there is one: Deno's `detached: true` does the same but forks the whole looop process,
+ * which costs a millisecond or more per command in a pulse of 150 MB, while a plain spawn plus
+ * the exec of `setsid` is cheap (bench/pulse_bench.ts). Elsewhere (macOS) `detached: true`.
  */
 import { killGroup } from "./process.ts";
+
+/** util-linux's setsid, if this machine has it. */
+const SETSID = ["/usr/bin/setsid", "/bin/setsid"].find((p) => {
+  try {
+    return (Deno.statSync(p).mode ?? 0) & 0o111;
+  } catch {
+    return false;
+  }
+});
+
+/** setsid's own "could not exec" message, which stands for a spawn error of the command. */
+const SETSID_FAILED = /^setsid: failed to execute (.*)$/m;
 
 export type RunOutcome =
   | { kind: "exited"; code: number | null; signal: string | null }
@@ -69,9 +83,9 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   const max = opts.maxStdoutBytes ?? Infinity;
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      detached: true, // its own process group, so a timeout kills everything it started
+    child = new Deno.Command(SETSID ?? argv[0], {
+      args: SETSID ? argv : argv.slice(1),
+      detached: !SETSID, // its own process group, so a timeout kills everything it started
       cwd: opts.cwd,
       env: opts.env,
       stdin: opts.stdin === undefined ? "null" : "piped",
@@ -117,9 +131,14 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   killGroup(pid, "SIGKILL");
   clearTimeout(graceTimer);
   const [stdout, stderr] = await Promise.all([out, err, writer]);
+  const stderrTail = new TextDecoder().decode(stderr);
+  const failed = SETSID && (status.code === 126 || status.code === 127) ? SETSID_FAILED.exec(stderrTail) : null;
+  if (failed && !stopped) {
+    return { outcome: { kind: "spawn-error", message: failed[1] }, stdout, stderrTail: "", ms: performance.now() - t0 };
+  }
   const outcome: RunOutcome = stopped ??
     (status.signal
       ? { kind: "exited", code: null, signal: status.signal }
       : { kind: "exited", code: status.code, signal: null });
-  return { outcome, stdout, stderrTail: new TextDecoder().decode(stderr), ms: performance.now() - t0 };
+  return { outcome, stdout, stderrTail, ms: performance.now() - t0 };
 }
