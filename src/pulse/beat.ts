@@ -265,9 +265,10 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
     await recordCost(dd, { kind: "tick", id: PULSE_ID, runner: runner.name, usd: result.costUsd, now: ctx.now() });
   }
   const runnerKey = JSON.stringify(runner);
-  const streak = result.costUsd === undefined
-    ? (notes.unmetered?.runner === runnerKey ? notes.unmetered.streak : 0) + 1
-    : 0;
+  const prior = notes.unmetered?.runner === runnerKey ? notes.unmetered.streak : 0;
+  // A runner that is not installed spent nothing: it neither counts as unmetered nor clears the count.
+  const notRun = result.kind === "failed" && result.notFound === true;
+  const streak = notRun ? prior : result.costUsd === undefined ? prior + 1 : 0;
   await writeNotes(dd, { ...await readNotes(dd), unmetered: { streak, runner: runnerKey } });
   log("info", "decide.done", result.kind === "move" ? "got a move" : `no move: ${result.reason}`, {
     run_id: result.runId,

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { localDayOf } from "../helpers.ts";
-import { countMatching, withLab } from "./helpers.ts";
+import { countMatching, FIXTURES, withLab } from "./helpers.ts";
 
 const BUDGET_LINE = /^- \S+ \S+ daily budget reached \(\$[\d.]+ ≥ \$[\d.]+\) — AI paused until local midnight$/;
 
@@ -89,5 +89,22 @@ Deno.test("budget: without max_daily_usd an unmetered runner never pauses", asyn
       await lab.beatExpect(0, "moved");
     }
     assertEquals(await lab.decides(), 4);
+  });
+});
+
+Deno.test("budget: a runner that is not installed spent nothing, so its failures never count as unmetered", async () => {
+  await withLab({ config: { max_daily_usd: 5 } }, async (lab) => {
+    // The same runner config throughout: `fake-pi` found on PATH, or not.
+    await lab.configure({ max_daily_usd: 5, runners: { pi: { tick: "fake-pi" } } });
+    // Four failed beats while it is not installed: each world change retries at once.
+    for (let i = 0; i < 4; i++) {
+      await lab.touchGoal("g", `missing ${i}`);
+      const b = await lab.beatExpect(1, "no-move");
+      assertMatch(b.result?.reason ?? "", /runner 'pi' not found on PATH/);
+    }
+    // Installed: its decide is metered and runs; it was never paused as unmetered.
+    await lab.touchGoal("g", "installed");
+    await lab.beatExpect(0, "moved", { PATH: `${FIXTURES}:${Deno.env.get("PATH")}` });
+    assertEquals(await lab.decides(), 1);
   });
 });
