@@ -40,6 +40,7 @@ import { readLedger } from "../store/ledger.ts";
 import { listSessions, PULSE_ID } from "../store/sessions.ts";
 import { writeReadings } from "../store/snapshots.ts";
 import { env } from "../sys/env.ts";
+import { removeOlderThan } from "../sys/fs.ts";
 import { type Sandbox, sandbox, type SandboxPolicy, SECRET_PATHS } from "../sys/sandbox.ts";
 import type { Log } from "./log.ts";
 
@@ -77,6 +78,9 @@ export function sandboxPolicy(dd: DataDir, config: Config): SandboxPolicy {
 
 let sandboxReported: string | undefined;
 
+/** How long what sensors and run_shell leave in the data dir's .tmp is kept. */
+export const TMP_TTL_MS = 24 * 3600 * 1000;
+
 /** The sandbox for this beat; its state is logged when it changes (once per pulse start). */
 async function beatSandbox(ctx: BeatContext): Promise<Sandbox> {
   const sb = await sandbox(sandboxPolicy(ctx.dd, ctx.config));
@@ -107,6 +111,9 @@ async function housekeeping(ctx: BeatContext): Promise<void> {
   }
   const ttl = parseDuration(ctx.config.session_ttl) ?? 3 * 86400;
   for (const id of await pruneSessions(dd, ttl, now)) log("info", "session.pruned", `pruned finished session ${id}`);
+  // Sensors' and run_shell's TMPDIR: what they left behind goes after a day.
+  const stale = await removeOlderThan(dd.tmpDir, now.getTime() - TMP_TTL_MS);
+  if (stale.length) log("info", "tmp.pruned", `removed ${stale.length} stale temp file(s) from ${dd.tmpDir}`);
   const wal = await takeInterruptedAction(dd);
   if (wal) {
     const line =

@@ -211,6 +211,28 @@ export async function removeIfExists(path: string): Promise<void> {
   }
 }
 
+/**
+ * Remove what `dir` holds that was last modified before `cutoffMs` (files, and directories
+ * with everything in them); returns the names removed. A missing dir holds nothing.
+ */
+export async function removeOlderThan(dir: string, cutoffMs: number): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return removed;
+    throw fsError(e, "list", dir);
+  }
+  for (const e of entries) {
+    const path = `${dir}/${e.name}`;
+    const st = await Deno.lstat(path).catch(() => undefined);
+    if (!st?.mtime || st.mtime.getTime() >= cutoffMs) continue;
+    await Deno.remove(path, { recursive: true }).then(() => removed.push(e.name), () => undefined);
+  }
+  return removed;
+}
+
 /** Move a file within one file system (atomic rename). */
 export async function moveFile(from: string, to: string): Promise<void> {
   try {

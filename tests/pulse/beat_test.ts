@@ -198,3 +198,19 @@ Deno.test("housekeeping: a worker that exits on its own is journaled once; an in
     assertEquals((await lab.snapshot("sys-sessions")).signal, { w1: { state: "exited", exit_code: 4 } });
   });
 });
+
+Deno.test("housekeeping: what sensors left in the data dir's .tmp goes after a day; fresh files stay", async () => {
+  await withLab({}, async (lab) => {
+    const tmp = `${lab.dir}/.tmp`;
+    await Deno.mkdir(`${tmp}/old-dir/deep`, { recursive: true });
+    await Deno.writeTextFile(`${tmp}/old-dir/deep/f`, "x");
+    await Deno.writeTextFile(`${tmp}/old-file`, "x");
+    await Deno.writeTextFile(`${tmp}/fresh-file`, "x");
+    const twoDaysAgo = new Date(Date.now() - 2 * 86400_000);
+    await Deno.utime(`${tmp}/old-dir`, twoDaysAgo, twoDaysAgo);
+    await Deno.utime(`${tmp}/old-file`, twoDaysAgo, twoDaysAgo);
+    await lab.beat();
+    const left = (await Array.fromAsync(Deno.readDir(tmp))).map((e) => e.name).sort();
+    assertEquals(left, ["fresh-file"]);
+  });
+});
