@@ -43,7 +43,7 @@ export type PromptInputs = {
 
 type Section = { title: string; body: string; cap: number };
 
-/** The prompt budget in bytes, and each section's own cap. */
+/** The prompt budget in characters (UTF-16 code units, as `.length` counts them); each section has its own cap. */
 export const PROMPT_BUDGET = 160_000;
 
 /** Section headers that cannot be confused with the markdown headers inside PLAYBOOK and goals. */

@@ -98,6 +98,11 @@ async function beatSandbox(ctx: BeatContext): Promise<Sandbox> {
   return sb;
 }
 
+/** Dollars for a journal line: cents from $1 up, else four decimals (a $0.005 budget stays readable). */
+export function usdText(n: number): string {
+  return `$${n >= 1 ? n.toFixed(2) : n.toFixed(4)}`;
+}
+
 /** min(60 s × 2^(n-1), 5 min) after n failed decides in a row. */
 export function backoffDelayS(failures: number): number {
   return Math.min(60 * 2 ** Math.max(0, failures - 1), 300);
@@ -205,8 +210,8 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   if (config.max_daily_usd !== undefined) {
     const spent = spentToday((await readLedger(dd)).records, ctx.now());
     if (spent >= config.max_daily_usd) {
-      const msg = `daily budget reached ($${spent.toFixed(2)} ≥ $${
-        config.max_daily_usd.toFixed(2)
+      const msg = `daily budget reached (${usdText(spent)} ≥ ${
+        usdText(config.max_daily_usd)
       }) — AI paused until local midnight`;
       if (notes.budget_day !== today) {
         await appendJournal(dd, ctx.now(), msg);

@@ -28,6 +28,11 @@ Deno.test("budget: the decide that crosses max_daily_usd is the last; the pause 
     const journal = await lab.journal();
     assertEquals(countMatching(journal, /daily budget reached/), 1, journal.join("\n"));
     assertMatch(journal.find((l) => /daily budget reached/.test(l))!, BUDGET_LINE);
+    assertMatch(
+      journal.find((l) => /daily budget reached/.test(l))!,
+      /\(\$0\.0060 ≥ \$0\.0050\)/,
+      "not rounded to cents",
+    );
 
     const state = JSON.parse((await lab.ok(["_", "state", "--json"])).stdout);
     assertEquals(state.spend, { today_usd: 0.006, budget_usd: 0.005 });
