@@ -94,25 +94,32 @@ export async function eventually<T>(
 }
 
 /**
- * Hold a session's liveness lock from a separate process (as a session host will), so tests can
- * make sessions that are alive or dead for real. Kill the returned child to make it die.
+ * Hold a session's liveness lock (`sessions/<id>/host.lock`, or the pulse's `.lock`) from a separate
+ * process, as a session host does, so tests can make sessions that are alive or dead for real.
+ * The holder reads its stdin until it closes, so it also ends with the test process.
+ * Kill it with killHolder() to make the session die.
  */
 export async function holdSessionLock(dataDir: string, id: string): Promise<Deno.ChildProcess> {
   const dir = `${dataDir}/sessions/${id}`;
   await Deno.mkdir(dir, { recursive: true });
   const lockPath = id === "pulse" ? `${dataDir}/.lock` : `${dir}/host.lock`;
-  const script = `const f = await Deno.open(${JSON.stringify(lockPath)}, {read:true, write:true, create:true});
-await f.lock(true); console.log("locked"); setInterval(() => {}, 1 << 30);`;
+  const script = `const f = await Deno.open(${JSON.stringify(lockPath)}, { read: true, write: true, create: true });
+await f.lock(true);
+console.log("locked");
+for await (const _ of Deno.stdin.readable) { /* hold until killed or our parent goes */ }`;
   const child = new Deno.Command(DENO, {
     args: ["eval", "--no-prompt", `--allow-read=${lockPath}`, `--allow-write=${lockPath}`, script],
+    stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
-    stdin: "null",
   }).spawn();
   const reader = child.stdout.getReader();
   const { value } = await reader.read();
   reader.releaseLock();
-  if (!new TextDecoder().decode(value).includes("locked")) throw new Error("lock holder did not start");
+  if (!new TextDecoder().decode(value).includes("locked")) {
+    await killHolder(child);
+    throw new Error("lock holder did not start");
+  }
   return child;
 }
 
@@ -191,6 +198,7 @@ export async function killHolder(child: Deno.ChildProcess): Promise<void> {
     child.kill("SIGKILL");
   } catch { /* already gone */ }
   await child.status;
+  await child.stdin.close().catch(() => {});
   await child.stdout.cancel().catch(() => {});
 }
 

@@ -8,7 +8,7 @@ import { LooopError } from "../../src/core/errors.ts";
 import { type DataDir, layout } from "../../src/store/layout.ts";
 import { ensureDataDir } from "../../src/store/seed.ts";
 import { openAsks, pendingAsks } from "../../src/store/asks.ts";
-import { DENO } from "../helpers.ts";
+import { holdSessionLock, killHolder } from "../helpers.ts";
 
 const NOW = new Date("2024-01-15T10:00:00.000Z");
 
@@ -37,46 +37,10 @@ async function looopError(p: Promise<unknown>): Promise<LooopError> {
 const listDir = (dir: string) =>
   [...Deno.readDirSync(dir)].filter((e) => e.isFile && !e.name.startsWith(".")).map((e) => e.name).sort();
 
-/**
- * A live session for real: a separate process holds `<data>/sessions/<id>/host.lock`, as a session host
- * does. (Like holdSessionLock in tests/helpers.ts, whose holder exits at once: Deno ends a script whose
- * top-level await can never resolve. This one keeps reading its stdin, so it also ends with us.)
- */
+/** A live session for real: a separate process holds its host.lock, as a session host does. */
 async function liveSession(dd: DataDir, id: string) {
-  const lockPath = `${dd.sessionsDir}/${id}/host.lock`;
-  await Deno.mkdir(`${dd.sessionsDir}/${id}`, { recursive: true });
-  const script = `const f = await Deno.open(${JSON.stringify(lockPath)}, { read: true, write: true, create: true });
-await f.lock(true);
-console.log("locked");
-for await (const _ of Deno.stdin.readable) { /* hold until killed or our parent goes */ }`;
-  const child = new Deno.Command(DENO, {
-    args: [
-      "run",
-      "--no-prompt",
-      `--allow-read=${lockPath}`,
-      `--allow-write=${lockPath}`,
-      `data:application/typescript;base64,${btoa(script)}`,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const kill = async () => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await child.status;
-    await child.stdin.close().catch(() => {});
-    await child.stdout.cancel().catch(() => {});
-  };
-  const reader = child.stdout.getReader();
-  const { value } = await reader.read();
-  reader.releaseLock();
-  if (!new TextDecoder().decode(value).includes("locked")) {
-    await kill();
-    throw new Error("lock holder did not start");
-  }
-  return { kill };
+  const child = await holdSessionLock(dd.root, id);
+  return { kill: () => killHolder(child) };
 }
 
 // ---- asks and answers ----

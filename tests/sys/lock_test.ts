@@ -1,7 +1,7 @@
 /** flock(2) locks (SPEC §2, §8): the liveness test of the pulse and of every session host. */
 import { assert, assertEquals } from "../assert.ts";
 import { isLockHeld, tryLockExclusive, withLock } from "../../src/sys/lock.ts";
-import { DENO } from "../helpers.ts";
+import { holdSessionLock, killHolder } from "../helpers.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "looop-lock-test-" });
@@ -10,50 +10,6 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/**
- * Hold `<dataDir>/sessions/<id>/host.lock` from a separate process, as a session host does.
- * (Like holdSessionLock in tests/helpers.ts, whose holder exits at once: Deno ends a script whose
- * top-level await can never resolve. This one keeps reading its stdin, so it also ends with us.)
- */
-async function holdSessionLock(dataDir: string, id: string): Promise<Deno.ChildProcess> {
-  const lockPath = `${dataDir}/sessions/${id}/host.lock`;
-  await Deno.mkdir(`${dataDir}/sessions/${id}`, { recursive: true });
-  const script = `const f = await Deno.open(${JSON.stringify(lockPath)}, { read: true, write: true, create: true });
-await f.lock(true);
-console.log("locked");
-for await (const _ of Deno.stdin.readable) { /* hold until killed or our parent goes */ }`;
-  const child = new Deno.Command(DENO, {
-    args: [
-      "run",
-      "--no-prompt",
-      `--allow-read=${lockPath}`,
-      `--allow-write=${lockPath}`,
-      `data:application/typescript;base64,${btoa(script)}`,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  const { value } = await reader.read();
-  reader.releaseLock();
-  if (!new TextDecoder().decode(value).includes("locked")) {
-    await killHolder(child);
-    throw new Error("lock holder did not start");
-  }
-  return child;
-}
-
-/** Kill a lock holder for real (SIGKILL) and wait until it has exited. */
-async function killHolder(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGKILL");
-  } catch { /* already gone */ }
-  await child.status;
-  await child.stdin.close().catch(() => {});
-  await child.stdout.cancel().catch(() => {});
 }
 
 Deno.test("tryLockExclusive takes a free lock, and again after release", async () => {
