@@ -9,6 +9,7 @@ import type { DataDir } from "../store/layout.ts";
 import { killSession } from "../supervisor/kill.ts";
 import { useColour } from "../sys/env.ts";
 import { killGroup, killProcess, spawnDetached } from "../sys/process.ts";
+import { resetSandbox } from "../sys/sandbox.ts";
 import { selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
 import { config, dataDir } from "./context.ts";
@@ -121,6 +122,8 @@ export function registerPulseSteer(under: Command) {
           throw new LooopError(`the move was refused: ${r.reason}`, "see the journal", Exit.gate);
         }
       } finally {
+        // The sandbox's proxies (socat on Linux) are processes of their own: stop them with the beat.
+        await resetSandbox().catch(() => {});
         lock.release();
       }
     });

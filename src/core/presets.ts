@@ -23,7 +23,11 @@ export const RUNNER_PRESETS: Record<string, PresetRunner> = {
   },
   codex: {
     tick: "codex exec --json --skip-git-repo-check -",
-    interactive: 'codex "$(cat {{prompt_file}})"',
+    // Nobody watches a worker's terminal: approvals would wait forever (as claude's flag above).
+    // Codex 0.169 otherwise hosts its TUI in an app-server daemon that outlives `_ kill`; `-c`
+    // (unlike `--disable`) is accepted by versions without that feature.
+    interactive:
+      'codex --dangerously-bypass-approvals-and-sandbox -c features.daemon_auto_start=false "$(cat {{prompt_file}})"',
   },
   opencode: {
     tick: "opencode run --format json",

@@ -39,6 +39,9 @@ Deno.test("a changed world: one decide, one move, one journal line, one ledger l
     assertEquals((await Deno.readTextFile(`${run}/prompt.md`)).trimEnd(), (await lab.prompts())[0]);
     assertMatch(await Deno.readTextFile(`${run}/stream.jsonl`), new RegExp(`"cwd":"${lab.dir}"`));
     assertEquals(JSON.parse(await Deno.readTextFile(`${run}/move.json`)), b.result?.move);
+
+    // `_ beat` ended, and with it everything it started (the sandbox's proxies too).
+    assertEquals(await lab.noProcessesLeft(), []);
   });
 });
 
