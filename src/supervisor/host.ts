@@ -44,6 +44,8 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
       LOOOP_DATA_DIR: dd.root,
       TERM: "xterm-256color",
     };
+    // The OS sandbox points this at the data dir's .tmp for sensors; a worker keeps the user's own.
+    if (env.CLAUDE_CODE_TMPDIR === dd.tmpDir) delete env.CLAUDE_CODE_TMPDIR;
     // Opened before the terminal exists: output that arrives while nobody listens is lost.
     const log = await Deno.open(f.output, { append: true, create: true, mode: 0o600 });
     const pty = spawnPty(["bash", "-c", launch.command], { cwd: dd.root, env, cols: launch.cols, rows: launch.rows });

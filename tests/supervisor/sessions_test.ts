@@ -217,3 +217,22 @@ Deno.test("a worker's very first output reaches output.log", async () => {
     }
   });
 });
+
+Deno.test("a worker does not inherit the sandbox's TMPDIR for sensors, but keeps the user's own", async () => {
+  await withLab(async (lab) => {
+    const body = `echo "tmp=[\${CLAUDE_CODE_TMPDIR:-unset}]" > ${quote(lab.out("tmp"))}\nexec sleep 1000`;
+    // As in a pulse whose sandbox set it: the data dir's .tmp is dropped.
+    await lab.script("w1", body);
+    let r = await lab.run(["_", "worker", "start", "w1", "b"], { env: { CLAUDE_CODE_TMPDIR: `${lab.dir}/.tmp` } });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(await lab.marker("tmp"), "tmp=[unset]");
+    await lab.run(["_", "kill", "w1"]);
+    // The user's own setting stays.
+    await Deno.remove(lab.out("tmp"));
+    await lab.script("w2", body);
+    r = await lab.run(["_", "worker", "start", "w2", "b"], { env: { CLAUDE_CODE_TMPDIR: "/var/tmp/mine" } });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(await lab.marker("tmp"), "tmp=[/var/tmp/mine]");
+    await lab.run(["_", "kill", "w2"]);
+  });
+});
