@@ -89,6 +89,7 @@ export function summarizeStream(stdout: string, opts: { cost?: CostSpec; prices?
         const input = num(u?.input_tokens) ?? 0;
         const output = num(u?.output_tokens) ?? 0;
         tokens = { input: (tokens?.input ?? 0) + input, output: (tokens?.output ?? 0) + output };
+        error = undefined; // a turn that completed recovered from earlier "Reconnecting…" errors
         break;
       }
       case "turn.failed":

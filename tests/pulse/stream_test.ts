@@ -99,6 +99,14 @@ Deno.test("stream: codex agent_message is the answer; token counts are priced wi
   const failed = summarizeStream(lines({ type: "turn.failed", error: { message: "stream disconnected" } }));
   assertEquals(failed.error, "stream disconnected");
   assertEquals(summarizeStream(lines({ type: "error", message: "rate limited" })).error, "rate limited");
+  // A turn that completes after "Reconnecting…" errors is a success.
+  const recovered = summarizeStream(lines(
+    { type: "turn.started" },
+    { type: "error", message: "Reconnecting... 1/5" },
+    { type: "item.completed", item: { id: "i1", type: "agent_message", text: '{"action":"noop","reason":"x"}' } },
+    { type: "turn.completed", usage: { input_tokens: 10, output_tokens: 5 } },
+  ));
+  assertEquals([recovered.error, recovered.finalText], [undefined, '{"action":"noop","reason":"x"}']);
 });
 
 Deno.test("stream: opencode text parts of the last step are the answer; step_finish costs are summed", () => {
