@@ -22,8 +22,9 @@ before the brief below:
   work there, never in someone's checkout.
 - Irreversible steps (merge, deploy, delete data, close issues, public comments, force-push,
   spending money) happen only after a human said yes through _ ask.
-- When fully done: report what you spent with
-    "$LOOOP_BIN" _ cost session ${id} <runner> <usd>
+- When fully done: report what this session spent in USD (your CLI's own session cost, e.g. its
+  /cost or status view; 0 if it cannot tell) with
+    "$LOOOP_BIN" _ cost session ${id} "$LOOOP_RUNNER" <usd>
   and end your session with
     "$LOOOP_BIN" _ kill ${id}
 
