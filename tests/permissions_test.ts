@@ -1,6 +1,6 @@
 /** The one permission set: deno.json's tasks use exactly src/sys/permissions.ts, and no all-permissions flag exists. */
 import { assert, assertEquals } from "./assert.ts";
-import { expectedTasks } from "../tools/tasks.ts";
+import { expectedTasks, RELIABILITY_DIR } from "../tools/tasks.ts";
 import { compileArgs, TARGETS } from "../tools/release.ts";
 import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
 import { ROOT } from "./helpers.ts";
@@ -16,6 +16,7 @@ Deno.test("the compile task, every release build and the looop task pass the ver
     cmd.split(" ").filter((w) => w.startsWith("--allow") || w.startsWith("--unstable") || w === "--no-prompt");
   assertEquals(flags(json.tasks.compile), flags(json.tasks.looop));
   assertEquals(flags(json.tasks.test), [...PERMISSION_FLAGS]);
+  assertEquals(flags(json.tasks.reliability), [...PERMISSION_FLAGS]);
   assertEquals(flags(json.tasks.looop), [...PERMISSION_FLAGS]);
   // The release task as written in deno.json, and as tools/release.ts builds each target.
   const releaseCompiles = (json.tasks.release as string).split(" && ").filter((c) => c.startsWith("deno compile "));
@@ -42,4 +43,13 @@ Deno.test("no all-permissions flag anywhere in the project", async () => {
   };
   await walk(ROOT);
   assert(offenders.length === 0, `found in: ${offenders.join(", ")}`);
+});
+
+Deno.test("`deno task test` leaves the reliability suite out; `deno task reliability` runs exactly it", async () => {
+  const json = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  assert((json.tasks.test as string).endsWith(` --ignore=${RELIABILITY_DIR}`), json.tasks.test);
+  assert((json.tasks.reliability as string).endsWith(` ${RELIABILITY_DIR}`), json.tasks.reliability);
+  const suite = [];
+  for await (const e of Deno.readDir(`${ROOT}/${RELIABILITY_DIR}`)) if (e.name.endsWith("_test.ts")) suite.push(e.name);
+  assert(suite.length > 0, "the reliability suite has tests");
 });

@@ -1,17 +1,20 @@
 /**
  * Writes the permission flags of src/sys/permissions.ts into deno.json's tasks, so the one list
- * is used by `looop`, `test`, `bench`, `compile` and the four builds of `release` (tools/release.ts).
+ * is used by `looop`, `test`, `reliability`, `bench`, `compile` and the four builds of `release` (tools/release.ts).
  * Run: ./deno task sync-permissions (tests/permissions_test.ts fails when deno.json drifts from the list.)
  */
 import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
 import { hostCompileArgs, releaseTask } from "./release.ts";
 
 export const FLAGS = PERMISSION_FLAGS.join(" ");
+export const RELIABILITY_DIR = "tests/reliability/";
 
 export function expectedTasks(): Record<string, string> {
   return {
     looop: `deno run ${FLAGS} src/main.ts`,
-    test: `deno test ${FLAGS}`,
+    // The reliability suite (chaos, bad-input corpus, soak) takes minutes: it has a task of its own.
+    test: `deno test ${FLAGS} --ignore=${RELIABILITY_DIR}`,
+    reliability: `deno test ${FLAGS} ${RELIABILITY_DIR}`,
     bench: `deno run ${FLAGS} bench/main.ts`,
     compile: ["deno", ...hostCompileArgs()].join(" "),
     release: releaseTask(),

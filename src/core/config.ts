@@ -27,6 +27,15 @@ const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
   message: 'expected a duration such as "90s", "15m", "2h" or "3d"',
 });
 
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source, "i");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const SandboxSchema = z.strictObject({
   mode: z.enum(["auto", "required", "off"]).default("auto"),
   allow_net: z.array(z.string().min(1)).default([]),
@@ -41,7 +50,8 @@ export const ConfigSchema = z.strictObject({
   session_ttl: duration.default("3d"),
   max_workers: z.number().int().positive().default(8),
   max_body_bytes: z.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
-  irreversible: z.array(z.string().min(1)).default([]),
+  // A pattern that does not compile would be skipped by the run_shell gate: a guardrail silently off.
+  irreversible: z.array(z.string().min(1).refine(isRegExp, { message: "not a valid regular expression" })).default([]),
   prices: z.record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
     .default({}),
   sandbox: SandboxSchema.default({ mode: "auto", allow_net: [], allow_write: [] }),

@@ -46,8 +46,8 @@ MOVES (one JSON object; unknown actions or fields are refused)
   write_playbook  {body}            replace PLAYBOOK.md
   start_worker    {id, prompt}      start a worker session
   Every move may carry "journal" (one line) and "next_interval_s" (5..3600).
-  Gates: ids are safe (1-64 of [A-Za-z0-9._-], not starting with "."), bodies and scripts are at
-  most max_body_bytes (256 KiB); start_worker never for "pulse" or a live id.
+  Gates: ids are safe (1-64 of [A-Za-z0-9._-], not starting with "."); bodies and scripts are not
+  blank and at most max_body_bytes (256 KiB); start_worker never for "pulse" or a live id.
 
 THE CONSTITUTION (fixed in looop, above the PLAYBOOK)
   never do irreversible things (merge, deploy, delete data, close issues, public comments,
@@ -146,7 +146,8 @@ CONFIG ($LOOOP_CONFIG, else <data dir>/config.json; JSONC: comments and trailing
   session_ttl     how long finished sessions are kept: "90s", "15m", "2h", "3d" (default 3d)
   max_workers     live workers at most (default 8)
   max_body_bytes  cap on goal/PLAYBOOK bodies and sensor scripts (default 262144)
-  irreversible    extra regular expressions refused in run_shell
+  irreversible    extra regular expressions refused in run_shell (one that does not compile is a
+                  config error, never a silently skipped guardrail)
   prices          {model: {input, output}} USD per million tokens, for runners that report tokens
   sandbox         {mode: auto|required|off, allow_net: [hosts], allow_write: [paths]}
   A broken file is an error naming file:line:column or the key path; unknown keys are warned about.

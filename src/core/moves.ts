@@ -9,13 +9,18 @@ const extras = {
   next_interval_s: z.number().finite().optional(),
 };
 
+/** A whole file's new text: a blank one would erase the PLAYBOOK, a goal or a sensor (the CLI refuses it too). */
+const wholeText = z.string().refine((s) => s.trim() !== "", {
+  message: "is empty; a move writes the whole file (retire a goal with archive_goal)",
+});
+
 export const MoveSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("noop"), reason: z.string(), ...extras }),
   z.strictObject({ action: z.literal("run_shell"), cmd: z.string().min(1), reason: z.string(), ...extras }),
-  z.strictObject({ action: z.literal("write_goal"), id: z.string(), body: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("write_goal"), id: z.string(), body: wholeText, ...extras }),
   z.strictObject({ action: z.literal("archive_goal"), id: z.string(), ...extras }),
-  z.strictObject({ action: z.literal("write_sensor"), name: z.string(), script: z.string(), ...extras }),
-  z.strictObject({ action: z.literal("write_playbook"), body: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("write_sensor"), name: z.string(), script: wholeText, ...extras }),
+  z.strictObject({ action: z.literal("write_playbook"), body: wholeText, ...extras }),
   z.strictObject({ action: z.literal("start_worker"), id: z.string(), prompt: z.string().min(1), ...extras }),
 ]);
 export type Move = z.infer<typeof MoveSchema>;

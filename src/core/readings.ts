@@ -7,7 +7,7 @@ export type SensorRun =
   | { kind: "exited"; code: number | null; signal: string | null; stdout: string; stderrTail: string }
   | { kind: "timeout"; timeoutS: number; stderrTail: string }
   | { kind: "overflow"; maxBytes: number; stderrTail: string }
-  | { kind: "spawn-error"; message: string };
+  | { kind: "spawn-error"; message: string; hint?: string };
 
 export type Reading = Record<string, unknown>;
 
@@ -18,7 +18,10 @@ export function errorReading(exitCode: number | null, message: string, stderrTai
 export function toReading(run: SensorRun): Reading {
   switch (run.kind) {
     case "spawn-error":
-      return errorReading(127, `could not run the sensor: ${run.message} (is it executable? chmod +x)`);
+      return errorReading(
+        127,
+        `could not run the sensor: ${run.message} (${run.hint ?? "is it executable? chmod +x"})`,
+      );
     case "timeout":
       return errorReading(124, `timed out after ${run.timeoutS}s and was killed with its children`, run.stderrTail);
     case "overflow":
@@ -35,6 +38,9 @@ export function toReading(run: SensorRun): Reading {
           ? `could not run (exit ${run.code}: not executable or not found; chmod +x it)`
           : `exited ${run.code}`;
         return errorReading(run.code ?? 128, `the sensor ${how}`, run.stderrTail);
+      }
+      if (run.stdout.trim() === "") {
+        return errorReading(0, "printed nothing; a sensor must print one JSON object", run.stderrTail);
       }
       let value: unknown;
       try {

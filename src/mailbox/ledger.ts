@@ -1,5 +1,6 @@
 /** Recording spend in cost.jsonl (SPEC §9): positive amounts only, one whole line per record. */
 import { LooopError } from "../core/errors.ts";
+import { safeId } from "../core/ids.ts";
 import { type LedgerRecord, LedgerRecordSchema } from "../core/schemas.ts";
 import { appendLedger } from "../store/ledger.ts";
 import type { DataDir } from "../store/layout.ts";
@@ -9,6 +10,7 @@ export async function recordCost(
   dd: DataDir,
   entry: { kind: LedgerRecord["kind"]; id: string; runner: string; usd: number; now: Date },
 ): Promise<LedgerRecord | undefined> {
+  safeId("session", entry.id); // the ledger names sessions, and ids are checked before anything is written
   if (entry.usd === 0) return undefined;
   const r = LedgerRecordSchema.safeParse({
     ts: entry.now.toISOString(),

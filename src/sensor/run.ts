@@ -38,8 +38,21 @@ export async function runSensor(dd: DataDir, file: string, limits: SensorLimits,
     case "overflow":
       return toReading({ kind: "overflow", maxBytes: limits.maxBytes, stderrTail: r.stderrTail });
     case "spawn-error":
-      return toReading(o);
+      return toReading({ ...o, hint: await spawnHint(path, o.message) });
   }
+}
+
+/** Why a sensor that could not be started failed, when "chmod +x" is not the fix. */
+async function spawnHint(path: string, message: string): Promise<string | undefined> {
+  const [link, file] = await Promise.all([
+    Deno.lstat(path).catch(() => undefined),
+    Deno.stat(path).catch(() => undefined),
+  ]);
+  if (file?.isDirectory) return "it is a directory; a sensor is an executable file";
+  if (!/No such file or directory/.test(message)) return undefined;
+  if (file?.isFile) return "its #! line names a program that does not exist; fix the first line";
+  if (link?.isSymlink) return "it is a symlink to nothing; fix or remove it";
+  return undefined;
 }
 
 /** Run every sensor (`.sh` in the sandbox, `.ts` in a narrowed Worker); `sensor-<name>` → reading. */

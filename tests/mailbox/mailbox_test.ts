@@ -317,7 +317,7 @@ Deno.test("recordCost refuses negative and non-finite amounts, writing nothing",
       assertMatch(e.message, /invalid cost record/);
     }
     const e = await looopError(recordCost(dd, { kind: "session", id: "", runner: "pi", usd: 1, now: NOW }));
-    assertMatch(e.message, /invalid cost record/);
+    assertMatch(e.message, /^invalid session id "": it is empty — /);
     assertEquals(await Deno.stat(dd.ledger).then(() => true, () => false), false);
   });
 });

@@ -216,7 +216,7 @@ Deno.test("runner failures yield no move (exit 1): garbage, a torn stream, an er
   ].join("\n");
   const cases: { name: string; stream: string; exit?: string; reason: RegExp }[] = [
     { name: "garbage", stream: "\x00\x01 not a stream {{{ ]]]\n", reason: /no JSON object in the answer/ },
-    { name: "torn", stream: torn, reason: /no JSON object in the answer \(empty\)/ },
+    { name: "torn", stream: torn, reason: /^the runner.s stream ended without a final answer \(2 events read\)$/ },
     { name: "error stop", stream: errorStop, reason: /the runner reported an error: overloaded_error: try later/ },
     {
       name: "non-zero exit",

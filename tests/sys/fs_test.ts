@@ -195,7 +195,7 @@ Deno.test("fsError maps permission errors to 'cannot <action> <path>: permission
   assertMatch(mapped.fix, /LOOOP_DATA_DIR/);
   assertEquals(mapped.code, 2);
   // A Deno permission looop's own set lacks is not the data dir's fault: main.ts names the flag and why.
-  const notCapable = new Deno.errors.NotCapable("Requires write access to \"/x\"");
+  const notCapable = new Deno.errors.NotCapable('Requires write access to "/x"');
   assertEquals(fsError(notCapable, "write", "/x"), notCapable);
   const ro = fsError(new Error("Read-only file system (os error 30)"), "append to", "/j");
   assert(ro instanceof LooopError);
