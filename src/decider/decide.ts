@@ -7,7 +7,7 @@ import type { Runner } from "../core/config.ts";
 import { extractOneObject } from "../core/extract.ts";
 import { commandProgram } from "../core/shell.ts";
 import { type Prices, summarizeStream } from "../core/stream.ts";
-import { ensureDir, listNames, readTextIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { ensureDir, exists, listNames, readTextIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
 import { onPath } from "../sys/process.ts";
 import { runProcess } from "../sys/spawn.ts";
 import type { DataDir } from "../store/layout.ts";
@@ -61,8 +61,12 @@ export async function decide(
   };
   const program = commandProgram(opts.runner.tick);
   if (program && !onPath(program)) {
+    // A path to a file that is there but not executable is no missing install.
+    const there = program.includes("/") && await exists(program);
     return fail(
-      `runner '${opts.runner.name}' not found on PATH — install it or set "default" in ${opts.configPath}`,
+      there
+        ? `runner '${opts.runner.name}' is not executable (${program}) — chmod +x it, or fix runners.${opts.runner.name}.tick in ${opts.configPath}`
+        : `runner '${opts.runner.name}' not found on PATH — install it or set "default" in ${opts.configPath}`,
       undefined,
       true,
     );
@@ -96,8 +100,11 @@ export async function decide(
   if (o.kind === "overflow") return fail("the runner printed more than 16 MiB", cost);
   if (o.kind === "spawn-error") return fail(`could not run the runner: ${o.message}`, cost);
   if (o.code !== 0) {
-    const tail = r.stderrTail.trim().split("\n").pop() ?? "";
-    return fail(`the runner exited ${o.code ?? o.signal}${tail ? `: ${tail.slice(0, 200)}` : ""}`, cost);
+    // The stream says why better than stderr's last line (claude's is_error result, codex's
+    // turn.failed; codex's stderr ends with unrelated warnings).
+    const why = summary.error ?? r.stderrTail.trim().split("\n").pop() ?? "";
+    const how = o.code === null ? `was killed by ${o.signal}` : `exited ${o.code}`;
+    return fail(`the runner ${how}${why ? `: ${why.slice(0, 200)}` : ""}`, cost);
   }
   if (summary.error) return fail(`the runner reported an error: ${summary.error.slice(0, 300)}`, cost);
   const fromFile = await readTextIfExists(decisionFile);
@@ -107,8 +114,11 @@ export async function decide(
     const got = extractOneObject(fromFile);
     if (!got.ok) return fail(`.decision.json: ${got.reason}`, cost);
     value = got.value;
+  } else if (summary.finalText === undefined) {
+    // An event stream without an answer: torn, cut short, or of a shape looop does not read.
+    return fail(`the runner's stream ended without a final answer (${summary.events} events read)`, cost);
   } else {
-    const got = extractOneObject(summary.finalText ?? "");
+    const got = extractOneObject(summary.finalText);
     if (!got.ok) return fail(got.reason, cost);
     value = got.value;
   }

@@ -92,3 +92,27 @@ Deno.test("decide: a runner not on PATH fails with how to fix it; runs/ keeps th
     assert(left.includes(r.runId), "the newest runs are kept");
   });
 });
+
+Deno.test("decide: a runner that exits non-zero is explained by its stream's error, not stderr's last line", async () => {
+  await withDir(async (dir) => {
+    // As claude and codex print them when the model call fails (exit 1, a warning on stderr).
+    const claudeError = '{"type":"result","subtype":"success","is_error":true,"result":"API Error: 400 no",' +
+      '"total_cost_usd":0}';
+    const codexError = '{"type":"turn.failed","error":{"message":"unexpected status 400: no"}}';
+    const cases: [string, string][] = [
+      [claudeError, "the runner exited 1: API Error: 400 no"],
+      [codexError, "the runner exited 1: unexpected status 400: no"],
+      ['{"type":"agent_start"}', "the runner exited 1: WARNING: unrelated"],
+    ];
+    for (const [line, reason] of cases) {
+      const r = await decide(layout(dir), {
+        runner: runner(`printf '%s\\n' '${line}'; echo "WARNING: unrelated" >&2; exit 1`),
+        prompt: "decide",
+        timeoutS: 30,
+        now: new Date(),
+        configPath: `${dir}/config.json`,
+      });
+      assertEquals(r.kind === "failed" ? r.reason : r.kind, reason);
+    }
+  });
+});
