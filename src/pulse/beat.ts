@@ -40,7 +40,7 @@ import { readLedger } from "../store/ledger.ts";
 import { listSessions, PULSE_ID } from "../store/sessions.ts";
 import { writeReadings } from "../store/snapshots.ts";
 import { env } from "../sys/env.ts";
-import { removeOlderThan } from "../sys/fs.ts";
+import { isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
 import { type Sandbox, sandbox, type SandboxPolicy, SECRET_PATHS } from "../sys/sandbox.ts";
 import type { Log } from "./log.ts";
 
@@ -119,6 +119,11 @@ async function housekeeping(ctx: BeatContext): Promise<void> {
   // Sensors' and run_shell's TMPDIR: what they left behind goes after a day.
   const stale = await removeOlderThan(dd.tmpDir, now.getTime() - TMP_TTL_MS);
   if (stale.length) log("info", "tmp.pruned", `removed ${stale.length} stale temp file(s) from ${dd.tmpDir}`);
+  // A writer killed between its temp file and the rename leaves the temp file: gone after an hour.
+  const hourAgo = now.getTime() - 3600_000;
+  for (const dir of [dd.root, dd.goalsDir, dd.archiveDir, dd.sensorsDir, dd.snapshotsDir, dd.asksDir, dd.answersDir]) {
+    await removeOlderThan(dir, hourAgo, isAtomicTemp);
+  }
   const wal = await takeInterruptedAction(dd);
   if (wal) {
     const line =

@@ -11,6 +11,9 @@ function dirOf(path: string): string {
   return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
 }
 
+/** Is `name` a temp file of writeFileAtomic (left behind when a writer was killed mid-write)? */
+export const isAtomicTemp = (name: string) => /^\..+\.\d+\.tmp$/.test(name);
+
 function tempPathFor(path: string): string {
   const i = path.lastIndexOf("/");
   const rand = crypto.getRandomValues(new Uint32Array(2)).join("");
@@ -215,7 +218,11 @@ export async function removeIfExists(path: string): Promise<void> {
  * Remove what `dir` holds that was last modified before `cutoffMs` (files, and directories
  * with everything in them); returns the names removed. A missing dir holds nothing.
  */
-export async function removeOlderThan(dir: string, cutoffMs: number): Promise<string[]> {
+export async function removeOlderThan(
+  dir: string,
+  cutoffMs: number,
+  which: (name: string) => boolean = () => true,
+): Promise<string[]> {
   const removed: string[] = [];
   let entries: Deno.DirEntry[];
   try {
@@ -225,6 +232,7 @@ export async function removeOlderThan(dir: string, cutoffMs: number): Promise<st
     throw fsError(e, "list", dir);
   }
   for (const e of entries) {
+    if (!which(e.name)) continue;
     const path = `${dir}/${e.name}`;
     const st = await Deno.lstat(path).catch(() => undefined);
     if (!st?.mtime || st.mtime.getTime() >= cutoffMs) continue;

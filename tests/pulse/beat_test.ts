@@ -202,7 +202,7 @@ Deno.test("housekeeping: a worker that exits on its own is journaled once; an in
   });
 });
 
-Deno.test("housekeeping: what sensors left in the data dir's .tmp goes after a day; fresh files stay", async () => {
+Deno.test("housekeeping: .tmp leftovers go after a day, a killed writer's temp file after an hour; fresh files stay", async () => {
   await withLab({}, async (lab) => {
     const tmp = `${lab.dir}/.tmp`;
     await Deno.mkdir(`${tmp}/old-dir/deep`, { recursive: true });
@@ -212,8 +212,15 @@ Deno.test("housekeeping: what sensors left in the data dir's .tmp goes after a d
     const twoDaysAgo = new Date(Date.now() - 2 * 86400_000);
     await Deno.utime(`${tmp}/old-dir`, twoDaysAgo, twoDaysAgo);
     await Deno.utime(`${tmp}/old-file`, twoDaysAgo, twoDaysAgo);
+    // A goal writer killed between its temp file and the rename: stale after an hour, fresh before.
+    const goals = `${lab.dir}/goals`;
+    await Deno.writeTextFile(`${goals}/.g.md.123456.tmp`, "half a goal");
+    await Deno.writeTextFile(`${goals}/.h.md.789.tmp`, "a write in progress");
+    await Deno.utime(`${goals}/.g.md.123456.tmp`, twoDaysAgo, twoDaysAgo);
     await lab.beat();
     const left = (await Array.fromAsync(Deno.readDir(tmp))).map((e) => e.name).sort();
     assertEquals(left, ["fresh-file"]);
+    const temps = (await Array.fromAsync(Deno.readDir(goals))).map((e) => e.name).filter((n) => n.endsWith(".tmp"));
+    assertEquals(temps, [".h.md.789.tmp"]);
   });
 });
