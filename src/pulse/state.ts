@@ -4,13 +4,12 @@
  * an empty Deno script (bench/state_bench.ts).
  */
 import { spentToday } from "../core/cost.ts";
-import { parseJsonc } from "../core/jsonc.ts";
 import type { Ask } from "../core/schemas.ts";
-import { worldHash } from "../core/world.ts";
+import { sha256Hex, worldHash } from "../core/world.ts";
 import { readTextIfExists } from "../sys/fs.ts";
 import { waitFor } from "../sys/watch.ts";
 import { readGoalActivity } from "../store/activity.ts";
-import { readNotes } from "../store/bookkeeping.ts";
+import { type ConfigFacts, readConfigFacts, readNotes, writeConfigFacts } from "../store/bookkeeping.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
 import { goalLine, readGoals, readPlaybook } from "../store/goals.ts";
@@ -46,17 +45,30 @@ export type StateDoc = {
   journal: string[];
 };
 
-/** The configured daily budget, read without the schema (the pulse validates the file fully). */
+/**
+ * The configured daily budget, read without the schema (the pulse validates the file fully).
+ * Parsed once per config text: the facts are kept under the text's hash, and the JSONC parser is
+ * loaded (by a computed URL, so Deno does not prepare it up front) only when the text changed.
+ */
 async function readBudget(dd: DataDir): Promise<{ budget: number | null; error: string | null }> {
   const text = await readTextIfExists(dd.configPath);
   if (text === undefined || !text.trim()) return { budget: null, error: null };
+  const sha256 = await sha256Hex(text);
+  const known = await readConfigFacts(dd);
+  if (known?.sha256 === sha256) return { budget: known.budget, error: known.error };
+  const { parseJsonc }: typeof import("../core/jsonc.ts") = await import(
+    new URL("../core/jsonc.ts", import.meta.url).href
+  );
+  let facts: ConfigFacts;
   try {
     const v = parseJsonc(text, dd.configPath) as { max_daily_usd?: unknown } | null;
     const b = v?.max_daily_usd;
-    return { budget: typeof b === "number" && b > 0 ? b : null, error: null };
+    facts = { sha256, budget: typeof b === "number" && b > 0 ? b : null, error: null };
   } catch (e) {
-    return { budget: null, error: e instanceof Error ? e.message : String(e) };
+    facts = { sha256, budget: null, error: e instanceof Error ? e.message : String(e) };
   }
+  await writeConfigFacts(dd, facts).catch(() => {}); // a read-only data dir still gets its answer
+  return { budget: facts.budget, error: facts.error };
 }
 
 export async function sessionRows(dd: DataDir, now: Date): Promise<SessionRow[]> {

@@ -1,7 +1,8 @@
 /**
  * The pulse's own bookkeeping files: .last-tick-hash (the world the last decide saw),
  * .tick-backoff (consecutive failed decides), .last-decide.json (that world's signals, for WHAT
- * CHANGED) and .pulse.json (once-only notices and the unmetered-decide streak).
+ * CHANGED), .pulse.json (once-only notices and the unmetered-decide streak) and
+ * .config-facts.json (what `_ state` needs from the config, keyed by the config text's hash).
  */
 import type { WorldView } from "../core/diff.ts";
 import { readJsonIfExists, readTextIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
@@ -62,4 +63,20 @@ export async function readNotes(dd: DataDir): Promise<PulseNotes> {
 
 export async function writeNotes(dd: DataDir, notes: PulseNotes): Promise<void> {
   await writeFileAtomic(notesPath(dd), JSON.stringify(notes) + "\n");
+}
+
+/**
+ * What `_ state` reads from the config (the budget, or why the file does not parse), stored under
+ * the SHA-256 of the config's text so an unchanged config is not parsed again. Only a digest of
+ * the text is kept: the config may hold secrets that sensors must not read.
+ */
+export type ConfigFacts = { sha256: string; budget: number | null; error: string | null };
+
+export async function readConfigFacts(dd: DataDir): Promise<ConfigFacts | undefined> {
+  const v = await readJsonIfExists(dd.configFacts) as ConfigFacts | undefined;
+  return v && typeof v.sha256 === "string" ? v : undefined;
+}
+
+export async function writeConfigFacts(dd: DataDir, facts: ConfigFacts): Promise<void> {
+  await writeFileAtomic(dd.configFacts, JSON.stringify(facts) + "\n", 0o600, { durable: false });
 }

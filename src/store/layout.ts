@@ -31,6 +31,7 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     startLock: `${root}/sessions/.start.lock`,
     pulseLock: `${root}/.lock`,
     lastTickHash: `${root}/.last-tick-hash`,
+    configFacts: `${root}/.config-facts.json`,
     tickBackoff: `${root}/.tick-backoff`,
     goalActivity: `${root}/.goal-activity.json`,
     actionWal: `${root}/.action-wal.json`,

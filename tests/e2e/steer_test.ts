@@ -90,6 +90,31 @@ Deno.test("_ state --json has its stable shape; _ state prints a readable summar
   });
 });
 
+Deno.test("_ state follows every config edit (parsed once per text); its cache keeps no config text", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    const config = `${dir}/config.json`;
+    const write = (text: string) => Deno.writeTextFile(config, text);
+    const seen = async () => {
+      const s = await stateJson(env);
+      return [s.spend.budget_usd, s.config.error === null ? null : "error"];
+    };
+    assertEquals(await seen(), [null, null], "the seeded config has no budget");
+    await write('{ "max_daily_usd": 5, "runners": { "pi": { "tick": "pi -p --token s3cret" } } } // c');
+    assertEquals(await seen(), [5, null]);
+    assertEquals(await seen(), [5, null], "again, from the cache");
+    // Same length, rewritten at once: the text is the key, not the file's time or size.
+    await write('{ "max_daily_usd": 7, "runners": { "pi": { "tick": "pi -p --token s3cret" } } } // c');
+    assertEquals(await seen(), [7, null]);
+    await write('{ "max_daily_usd": 7, ');
+    assertEquals(await seen(), [null, "error"]);
+    await write('{ "max_daily_usd": 7 }');
+    assertEquals(await seen(), [7, null]);
+    const facts = await Deno.readTextFile(`${dir}/.config-facts.json`);
+    assert(!facts.includes("max_daily_usd") && !facts.includes("s3cret"), `no config text in the cache: ${facts}`);
+  });
+});
+
 Deno.test("the world hash moves with goals and snapshot signals, never with a snapshot's detail", async () => {
   await withDataDir(async ({ dir, env }) => {
     const h0 = (await stateJson(env)).world_hash;
