@@ -3,6 +3,8 @@ import { askBench } from "./ask_bench.ts";
 import { fmt } from "./measure.ts";
 import { stateBench } from "./state_bench.ts";
 import { reportWorker, workerBench } from "./worker_bench.ts";
+import { pulseBenches } from "./pulse_bench.ts";
+import { sandboxBench } from "./sandbox_bench.ts";
 
 const s = await stateBench();
 console.log(
@@ -17,3 +19,5 @@ console.log(
   }x an empty script's ${fmt(a.empty)}); after the answer file lands: ${fmt(a.afterFile)}`,
 );
 console.log(reportWorker(await workerBench()));
+for (const line of await pulseBenches()) console.log(line);
+console.log(await sandboxBench());
