@@ -10,7 +10,7 @@ Deno.test("README keeps its two set-up commands first and has Install, From sour
   assertEquals(
     firstBlock,
     "./deno task looop demo        # run looop: a one-minute offline tour (no LLM or API key needed)\n" +
-      "./deno task test              # run the whole test suite\n",
+      "./deno task test              # run the test suite (the longer reliability suite: ./deno task reliability)\n",
   );
   for (const section of ["Install", "From source", "Nix", "Releases"]) {
     assert(readme.includes(`\n## ${section}\n`), `no "## ${section}" section`);
