@@ -73,7 +73,10 @@ export async function processesOfDir(dir: string): Promise<Proc[]> {
   return rows;
 }
 
-/** VmRSS (KiB) and the number of open descriptors of `pid`, read from /proc by a shell. */
+/**
+ * A process's resident memory and open descriptors, read from /proc once (through `sh`: Deno
+ * reads another process's /proc entries only with every permission, which looop never has).
+ */
 export async function memoryOf(pid: number): Promise<{ rssKib: number; fds: number }> {
   const out = await new Deno.Command("sh", {
     args: ["-c", 'grep "^VmRSS:" "/proc/$1/status" && ls "/proc/$1/fd" | wc -l', "sh", String(pid)],
@@ -87,6 +90,20 @@ export async function memoryOf(pid: number): Promise<{ rssKib: number; fds: numb
     throw new Error(`cannot read /proc/${pid}: ${new TextDecoder().decode(out.stderr)}`);
   }
   return { rssKib: Number(rss[1]), fds };
+}
+
+/**
+ * The floor of a busy process's descriptors: the fewest open over `n` readings 5 ms apart (a beat
+ * in flight holds its sensors' pipes for a moment; a leak raises the floor), with the median RSS.
+ */
+export async function memoryFloor(pid: number, n = 20): Promise<{ rssKib: number; fds: number }> {
+  const samples: { rssKib: number; fds: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    samples.push(await memoryOf(pid));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const rss = samples.map((s) => s.rssKib).sort((a, b) => a - b)[Math.floor(n / 2)];
+  return { rssKib: rss, fds: Math.min(...samples.map((s) => s.fds)) };
 }
 
 /** Lines of NDJSON from a stream, as they arrive; a torn last line (the process was killed) is dropped. */
