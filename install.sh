@@ -211,9 +211,11 @@ install_from_source() {
     die "cannot write to $(dirname "$src_dir") — set LOOOP_SRC_DIR to a directory you can write"
   fi
   printf '%s\n' "$version" >"$src_new/.looop-src"
-  if ! "$deno_bin" cache --quiet "$src_new/src/main.ts" </dev/null >/dev/null 2>&1; then
+  # Every npm package of its deno.json (looop loads most of its modules on demand, so no one
+  # entry point's graph names them all).
+  if ! (cd "$src_new" && "$deno_bin" install --quiet) </dev/null >/dev/null 2>&1; then
     rm -rf "$src_new"
-    die "Deno could not fetch looop's dependencies (deno cache) — check the network and re-run"
+    die "Deno could not fetch looop's dependencies (deno install) — check the network and re-run"
   fi
   rm -rf "$src_dir"
   mv "$src_new" "$src_dir"

@@ -9,13 +9,20 @@ import { hostCompileArgs, releaseTask } from "./release.ts";
 export const FLAGS = PERMISSION_FLAGS.join(" ");
 export const RELIABILITY_DIR = "tests/reliability/";
 
+/**
+ * `deno install` fetches every npm package of deno.json into Deno's cache first: src/main.ts loads
+ * its verb modules by computed URL, so a run's module graph does not name their packages, and a
+ * fresh cache would fetch them mid-test (with "Download …" lines on looop's stderr).
+ */
+const FETCH = "deno install --quiet &&";
+
 export function expectedTasks(): Record<string, string> {
   return {
     looop: `deno run ${FLAGS} src/main.ts`,
     // The reliability suite (chaos, bad-input corpus, soak) takes minutes: it has a task of its own.
-    test: `deno test ${FLAGS} --ignore=${RELIABILITY_DIR}`,
-    reliability: `deno test ${FLAGS} ${RELIABILITY_DIR}`,
-    bench: `deno run ${FLAGS} bench/main.ts`,
+    test: `${FETCH} deno test ${FLAGS} --ignore=${RELIABILITY_DIR}`,
+    reliability: `${FETCH} deno test ${FLAGS} ${RELIABILITY_DIR}`,
+    bench: `${FETCH} deno run ${FLAGS} bench/main.ts`,
     compile: ["deno", ...hostCompileArgs()].join(" "),
     release: releaseTask(),
   };
