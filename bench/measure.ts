@@ -3,9 +3,9 @@ import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const DENO = Deno.execPath();
-export const LOOOP = [DENO, "run", ...PERMISSION_FLAGS, `${ROOT}/src/main.ts`];
+export const LOOOP = [DENO, "run", "--cached-only", ...PERMISSION_FLAGS, `${ROOT}/src/main.ts`];
 /** The baseline: an empty script under the very same permission set. */
-export const EMPTY = [DENO, "run", ...PERMISSION_FLAGS, `${ROOT}/bench/empty.ts`];
+export const EMPTY = [DENO, "run", "--cached-only", ...PERMISSION_FLAGS, `${ROOT}/bench/empty.ts`];
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

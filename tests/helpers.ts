@@ -9,8 +9,13 @@ export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${ROOT}/src/main.ts`;
 export const DENO = Deno.execPath();
 
-/** The argv that runs looop from source exactly like `deno task looop`. */
-export const LOOOP_ARGV = [DENO, "run", ...PERMISSION_FLAGS, MAIN];
+/**
+ * The argv that runs looop from source exactly like `deno task looop`, from Deno's cache only:
+ * the test task fetches every npm package first (`deno install`), and a short-lived run that
+ * loads a verb module would otherwise ask the registry for its packages' metadata each time and
+ * say "Download …" on stderr (Deno exits before it caches that metadata).
+ */
+export const LOOOP_ARGV = [DENO, "run", "--cached-only", ...PERMISSION_FLAGS, MAIN];
 
 export type Run = { code: number; stdout: string; stderr: string };
 
