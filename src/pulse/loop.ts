@@ -9,7 +9,7 @@ import { Exit, LooopError } from "../core/errors.ts";
 import { ensureDir, readJsonIfExists } from "../sys/fs.ts";
 import { type Held, tryLockExclusive } from "../sys/lock.ts";
 import { killGroup } from "../sys/process.ts";
-import { resetSandbox } from "../sys/sandbox.ts";
+import { reapOrphanSandboxes, resetSandbox } from "../sys/sandbox.ts";
 import { env } from "../sys/env.ts";
 import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
 import { readNotes, writeNotes } from "../store/bookkeeping.ts";
@@ -36,11 +36,17 @@ export function intervalS(config: Config): number {
   return v > 0 ? v : config.interval;
 }
 
-/** Take the pulse lock or say who holds it (exit 75). */
+/**
+ * Take the pulse lock or say who holds it (exit 75). The holder first ends any sandboxed command
+ * a SIGKILLed predecessor left running (its run_shell is reported, never resumed).
+ */
 export async function takePulseLock(dd: DataDir): Promise<Held> {
   await ensureDir(sessionFiles(dd, PULSE_ID).dir);
   const lock = await tryLockExclusive(dd.pulseLock);
-  if (lock) return lock;
+  if (lock) {
+    await reapOrphanSandboxes(dd.root);
+    return lock;
+  }
   const meta = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as { pid?: number } | undefined;
   throw new LooopError(
     `another pulse holds the lock${meta?.pid ? ` (pid ${meta.pid})` : ""}`,

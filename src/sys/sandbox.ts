@@ -154,3 +154,28 @@ export async function resetSandbox(): Promise<void> {
     await SandboxManager.reset();
   }
 }
+
+/**
+ * Kill what a killed predecessor left in the OS sandbox: the bubblewrap processes that bind data
+ * dir `root` (the outer one and the namespace's init; the kernel then ends everything inside).
+ * bwrap's --die-with-parent usually does it, but not when the pulse dies while bwrap is still
+ * setting up, and then the library's socat bridges inside keep the sandbox alive for good. Only
+ * for the holder of the pulse lock, when no other looop runs sandboxed commands for this data dir.
+ * Linux only. Deno reads another process's /proc files only with every permission, so procps'
+ * `pgrep -a` lists the bwrap processes with their command lines. Returns the pids killed.
+ */
+export async function reapOrphanSandboxes(root: string): Promise<number[]> {
+  if (Deno.build.os !== "linux") return [];
+  const listed = await new Deno.Command("pgrep", { args: ["-a", "-x", "bwrap"], stdout: "piped", stderr: "null" })
+    .output().then((o) => new TextDecoder().decode(o.stdout), () => "");
+  const killed: number[] = [];
+  for (const line of listed.split("\n")) {
+    const m = /^(\d+) (.*)$/.exec(line);
+    if (!m || !` ${m[2]} `.includes(` --bind ${root} ${root} `)) continue;
+    try {
+      Deno.kill(Number(m[1]), "SIGKILL");
+      killed.push(Number(m[1]));
+    } catch { /* gone already */ }
+  }
+  return killed;
+}
