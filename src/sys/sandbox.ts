@@ -166,8 +166,14 @@ export async function resetSandbox(): Promise<void> {
  */
 export async function reapOrphanSandboxes(root: string): Promise<number[]> {
   if (Deno.build.os !== "linux") return [];
-  const listed = await new Deno.Command("pgrep", { args: ["-a", "-x", "bwrap"], stdout: "piped", stderr: "null" })
-    .output().then((o) => new TextDecoder().decode(o.stdout), () => "");
+  let listed = "";
+  try {
+    const out = await new Deno.Command("pgrep", { args: ["-a", "-x", "bwrap"], stdout: "piped", stderr: "null" })
+      .output();
+    listed = new TextDecoder().decode(out.stdout);
+  } catch {
+    return []; // no pgrep: no procps, and then most likely no bubblewrap either
+  }
   const killed: number[] = [];
   for (const line of listed.split("\n")) {
     const m = /^(\d+) (.*)$/.exec(line);

@@ -117,8 +117,9 @@ Deno.test("demo on a terminal: asks you, takes your answer; Ctrl-C mid-tour stil
 
       // Again, and interrupt it while the worker waits on the question.
       await tmux.tmux("kill-server");
+      // A socket of its own: a new-session on the old one can reach the server while it exits.
       const t2 = await Tmux.start(
-        `${tmp}.sock`,
+        `${tmp}-2.sock`,
         "demo2",
         `${env} ${looopCommandLine} demo --fast; echo $? > ${quote(rc)}; sleep 30`,
         100,
@@ -141,6 +142,7 @@ Deno.test("demo on a terminal: asks you, takes your answer; Ctrl-C mid-tour stil
       await tmux.killServer();
       await Deno.remove(rc).catch(() => undefined);
       await Deno.remove(`${tmp}.sock`).catch(() => undefined);
+      await Deno.remove(`${tmp}-2.sock`).catch(() => undefined);
     }
   });
 });
