@@ -27,8 +27,10 @@ export const ENV_VARS = [
 export type EnvName = (typeof ENV_VARS)[number];
 
 /**
- * Read and write are not yet narrowed to the data dir, the config and temp: that needs the data
- * dir at start-up, which compiled flags cannot know (issue #6 narrows them).
+ * Read and write are whole, not narrowed to the data dir, the config and temp: the data dir is
+ * known only at run time, a compiled binary's flags are fixed at build time, and Deno 2.9 cannot
+ * narrow a grant afterwards (`Deno.permissions.revoke` of a path under a whole grant is a no-op).
+ * Sensors and run_shell, the code that is not looop's, are confined by the OS sandbox instead.
  * `--allow-run` is unscoped because killing a worker's whole process group needs it.
  * `--allow-env` is unscoped because a worker inherits the user's whole environment (its API keys,
  * PATH) through its terminal, and node-pty takes the environment as an object, which Deno builds
