@@ -1,7 +1,8 @@
 /**
- * looop's entry point and the ONLY place that exits. Two verbs skip the commander program:
- * `_ state`, which must start almost as fast as an empty script, and `_ host`, the session host
- * that lives as long as its worker and must stay small. Everything else goes through commander.
+ * looop's entry point and the ONLY place that exits. Three verbs skip the commander program:
+ * `_ state`, which must start almost as fast as an empty script, the plain `_ answer`, which a
+ * blocked worker waits on, and `_ host`, the session host that lives as long as its worker and
+ * must stay small. Everything else goes through commander.
  */
 import { LooopError } from "./core/errors.ts";
 
@@ -20,6 +21,12 @@ async function dispatch(args: string[]): Promise<number> {
   if (a === "_" && b === "state" && (rest.length === 0 || (rest.length === 1 && rest[0] === "--json"))) {
     const { stateCommand } = await load<typeof import("./cli/state.ts")>("./cli/state.ts");
     await stateCommand({ json: rest[0] === "--json" });
+    return 0;
+  }
+  // The plain `_ answer <ask_id> <text>` a blocked worker waits on; anything with an option goes to commander.
+  if (a === "_" && b === "answer" && rest.length === 2 && !rest.some((r) => r.startsWith("-"))) {
+    const { answerCommand } = await load<typeof import("./cli/answer.ts")>("./cli/answer.ts");
+    await answerCommand(rest[0], rest[1]);
     return 0;
   }
   if (a === "_" && b === "host" && rest.length === 1) {

@@ -33,6 +33,7 @@ export const SUMS_FILE = "SHA256SUMS";
 export const COMPILE_INCLUDES: readonly string[] = [
   "src/sensor/ts_worker.ts",
   "src/cli/state.ts",
+  "src/cli/answer.ts",
   "src/cli/host.ts",
   "src/cli/program.ts",
   "src/sys/permissions.ts",

@@ -5,7 +5,6 @@ import type { FileMove, Move } from "../core/moves.ts";
 import { executeFileMove, type MoveOutcome } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
 import { startWorker } from "../supervisor/start.ts";
-import { answerAsk } from "../mailbox/answer.ts";
 import { readState, sessionRows, waitForChange } from "../pulse/state.ts";
 import { askIds, pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
@@ -13,6 +12,7 @@ import { readGoals, sensorNames } from "../store/goals.ts";
 import { listSessions } from "../store/sessions.ts";
 import { formatAge } from "../core/duration.ts";
 import { config, dataDir, limits } from "./context.ts";
+import { answerCommand } from "./answer.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
 import { renderState, stateCommand } from "./state.ts";
 
@@ -89,10 +89,7 @@ export function registerSteer(under: Command) {
   under.command("answer").description("resolve an ask (with options, the text must be one of them)")
     .argument("<ask_id>").argument("<text>")
     .option("--force", "replace an existing answer")
-    .action(async (id, text, o) => {
-      const a = await answerAsk(await dataDir(), id, text, { force: !!o.force, now: new Date() });
-      print(`answered ${a.id}`);
-    });
+    .action((id, text, o) => answerCommand(id, text, !!o.force));
 
   const goal = under.command("goal").description("write or archive a goal");
   goal.command("write").description("write goals/<id>.md (body inline, or stdin when omitted or -)")

@@ -106,7 +106,7 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   const stop = (o: RunOutcome) => {
     if (stopped) return;
     stopped = o;
-    const kill = (sig: Deno.Signal) => killGroup(pid, sig) || killProcess(pid, sig);
+    const kill = (sig: Deno.Signal) => SETSID ? killGroup(pid, sig) : killProcess(pid, sig);
     kill("SIGTERM");
     graceTimer = setTimeout(() => kill("SIGKILL"), opts.killGraceMs ?? 1000);
   };
