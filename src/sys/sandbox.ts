@@ -5,6 +5,7 @@
  * (through the library's proxies, which live in this process).
  */
 import { explainMissingPermission } from "./permissions.ts";
+import { killProcess } from "./process.ts";
 
 export type SandboxPolicy = {
   mode: "auto" | "required" | "off";
@@ -178,10 +179,7 @@ export async function reapOrphanSandboxes(root: string): Promise<number[]> {
   for (const line of listed.split("\n")) {
     const m = /^(\d+) (.*)$/.exec(line);
     if (!m || !` ${m[2]} `.includes(` --bind ${root} ${root} `)) continue;
-    try {
-      Deno.kill(Number(m[1]), "SIGKILL");
-      killed.push(Number(m[1]));
-    } catch { /* gone already */ }
+    if (killProcess(Number(m[1]), "SIGKILL")) killed.push(Number(m[1]));
   }
   return killed;
 }

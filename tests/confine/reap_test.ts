@@ -4,18 +4,9 @@
  * that bind its data dir, and only those.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { onPath } from "../../src/sys/process.ts";
+import { killProcess, onPath } from "../../src/sys/process.ts";
 import { reapOrphanSandboxes } from "../../src/sys/sandbox.ts";
 import { eventually } from "../helpers.ts";
-
-const alive = (pid: number) => {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A bwrap that binds `dir` and sleeps, in its own session, without --die-with-parent: an orphan to be. */
 function sandboxedSleep(dir: string): Deno.ChildProcess {
@@ -44,12 +35,12 @@ Deno.test({
         return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).map(Number);
       };
       await eventually(async () => (await bwraps(mine)).length === 2 && (await bwraps(other)).length === 2, "both up");
-      const killed = (await reapOrphanSandboxes(mine)).sort();
+      const killed = await reapOrphanSandboxes(mine);
       assertEquals(killed.length, 2, `killed ${killed}`);
       await eventually(async () => (await bwraps(mine)).length === 0, "the data dir's sandbox is gone");
       assertEquals((await a.status).signal, "SIGKILL");
       assertEquals((await bwraps(other)).length, 2, "another data dir's sandbox is left alone");
-      assert(alive(b.pid));
+      assert(killProcess(b.pid, "SIGCONT"), "its bwrap is still alive");
       assertEquals(await reapOrphanSandboxes(mine), [], "nothing left to kill");
     } finally {
       await reapOrphanSandboxes(other); // both of its processes (b alone would leave the init)
