@@ -2,12 +2,14 @@
  * The one way looop runs a short-lived command (sensors, run_shell, the decide): in its own
  * process group, with a timeout that kills the whole group, an output cap, and the outcome as
  * data (exit code, output, stderr tail), never an exception.
- * The child gets its own session and process group (pid = pgid = sid) from util-linux's `setsid`
- * where there is one: `detached: true` on a spawned Command does the same, but it forks the
- * whole looop process: 3.5x a plain spawn against setsid's 1.7x, 20 commands at once in a 100 MB
- * process. Elsewhere (macOS) `detached: true`. (Deno 2.9 ignores `detached` in `.output()`.)
+ * The child gets its own session and process group (pid = pgid = sid) from posix_spawn's
+ * POSIX_SPAWN_SETSID where glibc has it (sys/posix_spawn.ts: the cost of a plain spawn); else from
+ * util-linux's `setsid` (an extra exec: 1.7x a plain spawn, 20 commands at once from a 100 MB
+ * process); else (macOS) from `detached: true`, which forks the whole looop process (3.5x).
+ * (Deno 2.9 ignores `detached` in `.output()`.)
  */
 import { killGroup } from "./process.ts";
+import { type SessionChild, sessionSpawner, type SessionSpawnOptions } from "./posix_spawn.ts";
 
 /** util-linux's setsid, if this machine has it. */
 const SETSID = ["/usr/bin/setsid", "/bin/setsid"].find((p) => {
@@ -48,26 +50,48 @@ export type RunOptions = {
   onStdout?: (chunk: Uint8Array) => void;
   /** grace between SIGTERM and SIGKILL of the group on timeout */
   killGraceMs?: number;
+  /** how to start the session: the cheapest this OS has unless a test or benchmark compares them */
+  way?: SessionWay;
 };
 
-/** Read a stream to the end, keeping at most `max` bytes from the start (or the end, for tails). */
+/**
+ * Read a stream to the end, keeping at most `max` bytes from the start (or the end, for tails);
+ * `stop` ends the reading early with what has arrived.
+ */
 async function drain(
   stream: ReadableStream<Uint8Array>,
-  opts: { max: number; keep: "head" | "tail"; onChunk?: (c: Uint8Array) => void; onOverflow?: () => void },
+  opts: {
+    max: number;
+    keep: "head" | "tail";
+    stop: AbortSignal;
+    onChunk?: (c: Uint8Array) => void;
+    onOverflow?: () => void;
+  },
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    opts.onChunk?.(chunk);
-    parts.push(chunk);
-    size += chunk.length;
-    if (opts.keep === "head" && size > opts.max) {
-      opts.onOverflow?.();
-      break;
+  const reader = stream.getReader();
+  const cancel = () => reader.cancel().catch(() => {});
+  opts.stop.addEventListener("abort", cancel, { once: true });
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      const chunk = r.value;
+      opts.onChunk?.(chunk);
+      parts.push(chunk);
+      size += chunk.length;
+      if (opts.keep === "head" && size > opts.max) {
+        opts.onOverflow?.();
+        await cancel();
+        break;
+      }
+      if (opts.keep === "tail") {
+        while (size - parts[0].length >= opts.max) size -= parts.shift()!.length;
+      }
     }
-    if (opts.keep === "tail") {
-      while (size - parts[0].length >= opts.max) size -= parts.shift()!.length;
-    }
+  } catch {
+    /* the stream broke: keep what arrived */
+  } finally {
+    opts.stop.removeEventListener("abort", cancel);
   }
   const all = new Uint8Array(size);
   let off = 0;
@@ -78,20 +102,47 @@ async function drain(
   return opts.keep === "head" ? all.subarray(0, Math.min(size, opts.max)) : all.subarray(Math.max(0, size - opts.max));
 }
 
+/** How long output is read after the command's group is gone. */
+const LEFTOVER_OUTPUT_MS = 2000;
+
+/** The ways to start a command in a session of its own, cheapest first. */
+export type SessionWay = "posix_spawn" | "setsid" | "detached";
+
+/** The cheapest way this OS has. */
+export function bestSessionWay(): SessionWay {
+  return sessionSpawner() ? "posix_spawn" : SETSID ? "setsid" : "detached";
+}
+
+function startInSession(argv: string[], opts: SessionSpawnOptions, way: SessionWay): SessionChild {
+  const spawn = way === "posix_spawn" && sessionSpawner();
+  if (spawn) return spawn(argv, opts);
+  const setsid = way === "detached" ? undefined : SETSID;
+  const child = new Deno.Command(setsid ?? argv[0], {
+    args: setsid ? argv : argv.slice(1),
+    detached: !setsid,
+    cwd: opts.cwd,
+    env: opts.env,
+    stdin: opts.stdin,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return {
+    pid: child.pid,
+    stdin: opts.stdin === "piped" ? child.stdin : undefined,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    status: child.status,
+  };
+}
+
 export async function runProcess(argv: string[], opts: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
   const max = opts.maxStdoutBytes ?? Infinity;
-  let child: Deno.ChildProcess;
+  let child: SessionChild;
+  const way = opts.way ?? bestSessionWay();
   try {
-    child = new Deno.Command(SETSID ?? argv[0], {
-      args: SETSID ? argv : argv.slice(1),
-      detached: !SETSID, // its own process group, so a timeout kills everything it started
-      cwd: opts.cwd,
-      env: opts.env,
-      stdin: opts.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const stdin = opts.stdin === undefined ? "null" : "piped";
+    child = startInSession(argv, { cwd: opts.cwd, env: opts.env, stdin }, way);
   } catch (e) {
     return {
       outcome: { kind: "spawn-error", message: e instanceof Error ? e.message : String(e) },
@@ -111,28 +162,37 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   };
   const timer = setTimeout(() => stop({ kind: "timeout" }), opts.timeoutMs);
   const writer = (async () => {
-    if (opts.stdin === undefined) return;
+    if (!child.stdin) return;
     try {
       const w = child.stdin.getWriter();
       await w.write(new TextEncoder().encode(opts.stdin ?? ""));
       await w.close();
     } catch { /* a command that does not read its stdin */ }
   })();
+  const stopReading = new AbortController();
   const out = drain(child.stdout, {
     max: max === Infinity ? Number.MAX_SAFE_INTEGER : max,
     keep: "head",
+    stop: stopReading.signal,
     onChunk: opts.onStdout,
     onOverflow: () => stop({ kind: "overflow" }),
   });
-  const err = drain(child.stderr, { max: opts.stderrTailBytes ?? 2048, keep: "tail" });
+  const err = drain(child.stderr, { max: opts.stderrTailBytes ?? 2048, keep: "tail", stop: stopReading.signal });
   const status = await child.status;
   clearTimeout(timer);
   // The process is gone: whatever else of its group is left (holding the pipes open) goes now.
   killGroup(pid, "SIGKILL");
   clearTimeout(graceTimer);
-  const [stdout, stderr] = await Promise.all([out, err, writer]);
+  // Output still open now is held by a process that left the group (it called setsid itself): read
+  // on for a moment, then stop, so that it cannot hold up the beat.
+  const late = setTimeout(() => stopReading.abort(), LEFTOVER_OUTPUT_MS);
+  const aborted = new Promise<void>((resolve) => stopReading.signal.addEventListener("abort", () => resolve()));
+  const [stdout, stderr] = await Promise.all([out, err, Promise.race([writer, aborted])]);
+  clearTimeout(late);
   const stderrTail = new TextDecoder().decode(stderr);
-  const failed = SETSID && (status.code === 126 || status.code === 127) ? SETSID_FAILED.exec(stderrTail) : null;
+  const failed = way === "setsid" && SETSID && (status.code === 126 || status.code === 127)
+    ? SETSID_FAILED.exec(stderrTail)
+    : null;
   if (failed && !stopped) {
     return { outcome: { kind: "spawn-error", message: failed[1] }, stdout, stderrTail: "", ms: performance.now() - t0 };
   }
