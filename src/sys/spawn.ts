@@ -9,7 +9,13 @@
  * (Deno 2.9 ignores `detached` in `.output()`.)
  */
 import { killGroup } from "./process.ts";
-import { type SessionChild, sessionSpawner, type SessionSpawnOptions } from "./posix_spawn.ts";
+import {
+  type ByteWriter,
+  type ChunkReader,
+  type SessionChild,
+  sessionSpawner,
+  type SessionSpawnOptions,
+} from "./posix_spawn.ts";
 
 /** util-linux's setsid, if this machine has it. */
 const SETSID = ["/usr/bin/setsid", "/bin/setsid"].find((p) => {
@@ -55,11 +61,11 @@ export type RunOptions = {
 };
 
 /**
- * Read a stream to the end, keeping at most `max` bytes from the start (or the end, for tails);
- * `stop` ends the reading early with what has arrived.
+ * Read a command's output to the end, keeping at most `max` bytes from the start (or the end, for
+ * tails); `stop` ends the reading early with what has arrived.
  */
 async function drain(
-  stream: ReadableStream<Uint8Array>,
+  reader: ChunkReader,
   opts: {
     max: number;
     keep: "head" | "tail";
@@ -70,18 +76,20 @@ async function drain(
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let size = 0;
-  const reader = stream.getReader();
-  const cancel = () => reader.cancel().catch(() => {});
-  opts.stop.addEventListener("abort", cancel, { once: true });
+  const stopped = new Promise<null>((resolve) => opts.stop.addEventListener("abort", () => resolve(null)));
+  const next = () => {
+    const read = reader.read();
+    read.catch(() => {}); // a read left behind by `stop` fails once the reader is closed
+    return Promise.race([read, stopped]);
+  };
   try {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      const chunk = r.value;
+    for (let c = await next(); c; c = await next()) {
+      const chunk = c.slice();
       opts.onChunk?.(chunk);
       parts.push(chunk);
       size += chunk.length;
       if (opts.keep === "head" && size > opts.max) {
         opts.onOverflow?.();
-        await cancel();
         break;
       }
       if (opts.keep === "tail") {
@@ -89,9 +97,9 @@ async function drain(
       }
     }
   } catch {
-    /* the stream broke: keep what arrived */
+    /* the output broke: keep what arrived */
   } finally {
-    opts.stop.removeEventListener("abort", cancel);
+    reader.close();
   }
   const all = new Uint8Array(size);
   let off = 0;
@@ -128,11 +136,24 @@ function startInSession(argv: string[], opts: SessionSpawnOptions, way: SessionW
   }).spawn();
   return {
     pid: child.pid,
-    stdin: opts.stdin === "piped" ? child.stdin : undefined,
-    stdout: child.stdout,
-    stderr: child.stderr,
+    stdin: opts.stdin === "piped" ? streamWriter(child.stdin) : undefined,
+    stdout: streamReader(child.stdout),
+    stderr: streamReader(child.stderr),
     status: child.status,
   };
+}
+
+function streamReader(stream: ReadableStream<Uint8Array>): ChunkReader {
+  const reader = stream.getReader();
+  return {
+    read: async () => (await reader.read()).value ?? null,
+    close: () => void reader.cancel().catch(() => {}),
+  };
+}
+
+function streamWriter(stream: WritableStream<Uint8Array>): ByteWriter {
+  const writer = stream.getWriter();
+  return { writeAll: (data) => writer.write(data), close: () => void writer.close().catch(() => {}) };
 }
 
 export async function runProcess(argv: string[], opts: RunOptions): Promise<RunResult> {
@@ -164,10 +185,12 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   const writer = (async () => {
     if (!child.stdin) return;
     try {
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(opts.stdin ?? ""));
-      await w.close();
-    } catch { /* a command that does not read its stdin */ }
+      await child.stdin.writeAll(new TextEncoder().encode(opts.stdin ?? ""));
+    } catch {
+      /* a command that does not read its stdin */
+    } finally {
+      child.stdin.close();
+    }
   })();
   const stopReading = new AbortController();
   const out = drain(child.stdout, {
