@@ -5,6 +5,7 @@ import { stateBench } from "./state_bench.ts";
 import { reportWorker, workerBench } from "./worker_bench.ts";
 import { pulseBenches } from "./pulse_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
+import { spawnBench } from "./spawn_bench.ts";
 
 const s = await stateBench();
 console.log(
@@ -20,4 +21,5 @@ console.log(
 );
 console.log(reportWorker(await workerBench()));
 for (const line of await pulseBenches()) console.log(line);
+console.log(await spawnBench());
 console.log(await sandboxBench());

@@ -13,7 +13,9 @@ Deno.test("deno.json tasks use the one permission list (run ./deno task sync-per
 Deno.test("the compile task, every release build and the looop task pass the very same flags", async () => {
   const json = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
   const flags = (cmd: string) =>
-    cmd.split(" ").filter((w) => w.startsWith("--allow") || w.startsWith("--unstable") || w === "--no-prompt");
+    cmd.split(" ").filter((w) =>
+      w.startsWith("--allow") || w.startsWith("--unstable") || w.startsWith("--v8-flags") || w === "--no-prompt"
+    );
   assertEquals(flags(json.tasks.compile), flags(json.tasks.looop));
   assertEquals(flags(json.tasks.test), [...PERMISSION_FLAGS]);
   assertEquals(flags(json.tasks.reliability), [...PERMISSION_FLAGS]);
