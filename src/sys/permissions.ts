@@ -35,7 +35,8 @@ export type EnvName = (typeof ENV_VARS)[number];
  * `--allow-env` is unscoped because a worker inherits the user's whole environment (its API keys,
  * PATH) through its terminal, and node-pty takes the environment as an object, which Deno builds
  * only with unscoped env access. looop itself reads only ENV_VARS (see sys/env.ts).
- * `--allow-ffi` loads node-pty's prebuilt terminal addon.
+ * `--allow-ffi` loads node-pty's prebuilt terminal addon, and calls libc's posix_spawn, which starts
+ * a sensor in a session of its own for the price of a plain spawn (sys/posix_spawn.ts).
  * `--allow-net` is unscoped because the hosts are the user's: the OS sandbox's proxies (in this
  * process) forward to `sandbox.allow_net`, and a Deno-native sensor's Worker may be granted the
  * hosts its header declares, which the parent must hold itself.
@@ -66,7 +67,7 @@ const WHY: Record<string, string> = {
   run: "it runs your sensors, the runner CLI and worker sessions as processes",
   env: "it reads LOOOP_* settings, HOME and PATH, and hands workers your environment",
   net: "Deno-native sensors fetch the hosts they declare and the sandbox proxies sandbox.allow_net",
-  ffi: "the session host drives the worker's terminal through node-pty",
+  ffi: "the session host drives the worker's terminal through node-pty, and sensors start through libc's posix_spawn",
   sys: "the OS sandbox reads the user id, home dir and OS release",
   import: "it loads its own modules",
 };
