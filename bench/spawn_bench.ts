@@ -3,7 +3,7 @@
  * one: 20 short commands at once (a beat's sensors), from a process holding 100 MB (a pulse's
  * size), so the cost of forking all of looop shows. Median of 15 interleaved rounds.
  */
-import { bestSessionWay, runProcess, type SessionWay } from "../src/sys/spawn.ts";
+import { availableSessionWays, runProcess, type SessionWay } from "../src/sys/spawn.ts";
 import { fmt, interleaved } from "./measure.ts";
 
 const N = 20;
@@ -33,15 +33,13 @@ function via(way: SessionWay) {
 
 export async function spawnBench(): Promise<string> {
   const ballast = new Uint8Array(100e6).fill(1); // resident, so a fork has it to copy the mappings of
-  const ways: SessionWay[] = bestSessionWay() === "posix_spawn"
-    ? ["posix_spawn", "setsid", "detached"]
-    : [bestSessionWay(), "detached"];
+  const ways = availableSessionWays();
   const m = await interleaved({ plain, ...Object.fromEntries(ways.map((w) => [w, via(w)])) }, 15);
   ballast.fill(0); // held until here
   const parts = ways.map((w) => `${w} ${fmt(m[w])} = ${(m[w] / m.plain).toFixed(2)}x`);
   return `${N} commands at once in a session each (from a 100 MB process), vs plain spawns ${fmt(m.plain)}: ${
     parts.join(", ")
-  } (looop uses ${bestSessionWay()})`;
+  } (looop uses ${ways[0]})`;
 }
 
 if (import.meta.main) console.log(await spawnBench());

@@ -83,6 +83,16 @@ export function spawnLooop(args: string[], opts: { env?: Record<string, string> 
   return { child, done };
 }
 
+/** A fresh temp dir (named `<prefix>…`) for `fn`, removed afterwards whatever happens. */
+export async function withTempDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => undefined);
+  }
+}
+
 /** Wait (bounded) until `check` returns a value; polls, since tests must not guess with sleeps. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,

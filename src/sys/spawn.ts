@@ -62,25 +62,24 @@ export type RunOptions = {
 
 /**
  * Read a command's output to the end, keeping at most `max` bytes from the start (or the end, for
- * tails); `stop` ends the reading early with what has arrived.
+ * tails); `stop` settling ends the reading early with what has arrived.
  */
 async function drain(
   reader: ChunkReader,
   opts: {
     max: number;
     keep: "head" | "tail";
-    stop: AbortSignal;
+    stop: Promise<null>;
     onChunk?: (c: Uint8Array) => void;
     onOverflow?: () => void;
   },
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let size = 0;
-  const stopped = new Promise<null>((resolve) => opts.stop.addEventListener("abort", () => resolve(null)));
   const next = () => {
     const read = reader.read();
     read.catch(() => {}); // a read left behind by `stop` fails once the reader is closed
-    return Promise.race([read, stopped]);
+    return Promise.race([read, opts.stop]);
   };
   try {
     for (let c = await next(); c; c = await next()) {
@@ -116,15 +115,19 @@ const LEFTOVER_OUTPUT_MS = 2000;
 /** The ways to start a command in a session of its own, cheapest first. */
 export type SessionWay = "posix_spawn" | "setsid" | "detached";
 
-/** The cheapest way this OS has. */
-export function bestSessionWay(): SessionWay {
-  return sessionSpawner() ? "posix_spawn" : SETSID ? "setsid" : "detached";
+/** The ways this machine has, cheapest first. */
+export function availableSessionWays(): SessionWay[] {
+  return [
+    ...(sessionSpawner() ? ["posix_spawn" as const] : []),
+    ...(SETSID ? ["setsid" as const] : []),
+    "detached",
+  ];
 }
 
 function startInSession(argv: string[], opts: SessionSpawnOptions, way: SessionWay): SessionChild {
   const spawn = way === "posix_spawn" && sessionSpawner();
   if (spawn) return spawn(argv, opts);
-  const setsid = way === "detached" ? undefined : SETSID;
+  const setsid = way === "setsid" ? SETSID : undefined;
   const child = new Deno.Command(setsid ?? argv[0], {
     args: setsid ? argv : argv.slice(1),
     detached: !setsid,
@@ -160,7 +163,8 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   const t0 = performance.now();
   const max = opts.maxStdoutBytes ?? Infinity;
   let child: SessionChild;
-  const way = opts.way ?? bestSessionWay();
+  const ways = availableSessionWays();
+  const way = opts.way && ways.includes(opts.way) ? opts.way : ways[0];
   try {
     const stdin = opts.stdin === undefined ? "null" : "piped";
     child = startInSession(argv, { cwd: opts.cwd, env: opts.env, stdin }, way);
@@ -192,15 +196,15 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
       child.stdin.close();
     }
   })();
-  const stopReading = new AbortController();
+  const { promise: readingEnds, resolve: endReading } = Promise.withResolvers<null>();
   const out = drain(child.stdout, {
     max: max === Infinity ? Number.MAX_SAFE_INTEGER : max,
     keep: "head",
-    stop: stopReading.signal,
+    stop: readingEnds,
     onChunk: opts.onStdout,
     onOverflow: () => stop({ kind: "overflow" }),
   });
-  const err = drain(child.stderr, { max: opts.stderrTailBytes ?? 2048, keep: "tail", stop: stopReading.signal });
+  const err = drain(child.stderr, { max: opts.stderrTailBytes ?? 2048, keep: "tail", stop: readingEnds });
   const status = await child.status;
   clearTimeout(timer);
   // The process is gone: whatever else of its group is left (holding the pipes open) goes now.
@@ -208,12 +212,11 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   clearTimeout(graceTimer);
   // Output still open now is held by a process that left the group (it called setsid itself): read
   // on for a moment, then stop, so that it cannot hold up the beat.
-  const late = setTimeout(() => stopReading.abort(), LEFTOVER_OUTPUT_MS);
-  const aborted = new Promise<void>((resolve) => stopReading.signal.addEventListener("abort", () => resolve()));
-  const [stdout, stderr] = await Promise.all([out, err, Promise.race([writer, aborted])]);
+  const late = setTimeout(() => endReading(null), LEFTOVER_OUTPUT_MS);
+  const [stdout, stderr] = await Promise.all([out, err, Promise.race([writer, readingEnds])]);
   clearTimeout(late);
   const stderrTail = new TextDecoder().decode(stderr);
-  const failed = way === "setsid" && SETSID && (status.code === 126 || status.code === 127)
+  const failed = way === "setsid" && (status.code === 126 || status.code === 127)
     ? SETSID_FAILED.exec(stderrTail)
     : null;
   if (failed && !stopped) {

@@ -4,18 +4,11 @@
  * temp dir, no process. Runs with --fast (no pauses); the pacing is the only difference.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { eventually, looop } from "../helpers.ts";
+import { eventually, looop, withTempDir } from "../helpers.ts";
 import { looopCommandLine, quote, Tmux } from "../supervisor/helpers.ts";
 
 /** A private TMPDIR, so the demo's throwaway dir (and whether it is gone) can be checked. */
-async function withTmp(fn: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = await Deno.makeTempDir({ prefix: "looop-demo-test-" });
-  try {
-    await fn(tmp);
-  } finally {
-    await Deno.remove(tmp, { recursive: true }).catch(() => undefined);
-  }
-}
+const withTmp = (fn: (dir: string) => Promise<void>) => withTempDir("looop-demo-test-", fn);
 
 async function entries(dir: string): Promise<string[]> {
   const out: string[] = [];

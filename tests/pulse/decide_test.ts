@@ -4,19 +4,12 @@
  * .decision.json fails the decide; runs/ keeps the prompt, the stream and the result.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { eventually } from "../helpers.ts";
+import { eventually, withTempDir } from "../helpers.ts";
 import { decide, pruneRuns } from "../../src/decider/decide.ts";
 import { layout } from "../../src/store/layout.ts";
 import { FIXTURES, processesWith, uniqueMark } from "./helpers.ts";
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "looop-decide-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("looop-decide-", fn);
 
 const runner = (tick: string) => ({ name: "pi", tick, interactive: "true" });
 

@@ -1,19 +1,12 @@
 /** flock(2) locks (SPEC §2, §8): the liveness test of the pulse and of every session host. */
 import { assert, assertEquals } from "../assert.ts";
 import { isLockHeld, tryLockExclusive, withLock } from "../../src/sys/lock.ts";
-import { holdSessionLock, killHolder } from "../helpers.ts";
+import { holdSessionLock, killHolder, withTempDir } from "../helpers.ts";
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "looop-lock-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("looop-lock-test-", fn);
 
 Deno.test("tryLockExclusive takes a free lock, and again after release", async () => {
-  await withTempDir(async (dir) => {
+  await withDir(async (dir) => {
     const path = `${dir}/a.lock`;
     const first = await tryLockExclusive(path);
     assert(first !== undefined, "a free lock is taken");
@@ -27,7 +20,7 @@ Deno.test("tryLockExclusive takes a free lock, and again after release", async (
 });
 
 Deno.test("tryLockExclusive fails while another process holds the lock, and succeeds once it is killed", async () => {
-  await withTempDir(async (dir) => {
+  await withDir(async (dir) => {
     const holder = await holdSessionLock(dir, "w1");
     const path = `${dir}/sessions/w1/host.lock`;
     try {
@@ -42,7 +35,7 @@ Deno.test("tryLockExclusive fails while another process holds the lock, and succ
 });
 
 Deno.test("isLockHeld: true while a process holds it, false after SIGKILL, false for a missing file", async () => {
-  await withTempDir(async (dir) => {
+  await withDir(async (dir) => {
     const path = `${dir}/sessions/w2/host.lock`;
     assertEquals(await isLockHeld(`${dir}/missing.lock`), false);
     assertEquals(await isLockHeld(path), false);
@@ -60,7 +53,7 @@ Deno.test("isLockHeld: true while a process holds it, false after SIGKILL, false
 });
 
 Deno.test("isLockHeld sees a lock held by this process through another descriptor", async () => {
-  await withTempDir(async (dir) => {
+  await withDir(async (dir) => {
     const path = `${dir}/self.lock`;
     const held = await tryLockExclusive(path);
     assert(held !== undefined);
@@ -74,7 +67,7 @@ Deno.test("isLockHeld sees a lock held by this process through another descripto
 });
 
 Deno.test("withLock serializes: 10 concurrent read-modify-write increments give exactly 10", async () => {
-  await withTempDir(async (dir) => {
+  await withDir(async (dir) => {
     const counter = `${dir}/counter`;
     await Deno.writeTextFile(counter, "0");
     const increment = () =>
@@ -92,7 +85,7 @@ Deno.test("withLock serializes: 10 concurrent read-modify-write increments give 
 });
 
 Deno.test("withLock releases the lock when the function throws, and passes the error on", async () => {
-  await withTempDir(async (dir) => {
+  await withDir(async (dir) => {
     const path = `${dir}/x.lock`;
     let caught: unknown;
     try {
@@ -107,7 +100,7 @@ Deno.test("withLock releases the lock when the function throws, and passes the e
 });
 
 Deno.test("withLock waits for a lock held by another process until that process dies", async () => {
-  await withTempDir(async (dir) => {
+  await withDir(async (dir) => {
     const path = `${dir}/sessions/w3/host.lock`;
     const holder = await holdSessionLock(dir, "w3");
     let entered = false;

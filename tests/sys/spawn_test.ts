@@ -6,41 +6,23 @@
  * "<program>: <OS reason>", no leaked descriptors, and no wait on a process that left the group.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { eventually } from "../helpers.ts";
+import { eventually, withTempDir } from "../helpers.ts";
 import { processesWith, uniqueMark } from "../pulse/helpers.ts";
-import { bestSessionWay, runProcess, type SessionWay } from "../../src/sys/spawn.ts";
+import { availableSessionWays, runProcess } from "../../src/sys/spawn.ts";
 import { sessionSpawner } from "../../src/sys/posix_spawn.ts";
 import { killProcess } from "../../src/sys/process.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-const hasSetsid = ["/usr/bin/setsid", "/bin/setsid"].some((p) => {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-});
-const WAYS: SessionWay[] = [
-  ...(sessionSpawner() ? ["posix_spawn" as const] : []),
-  ...(hasSetsid ? ["setsid" as const] : []),
-  "detached",
-];
+const WAYS = availableSessionWays();
 
 Deno.test("on Linux with glibc the cheapest way is posix_spawn", () => {
   if (Deno.build.os !== "linux") return;
-  assertEquals(bestSessionWay(), "posix_spawn");
+  assertEquals(WAYS[0], "posix_spawn");
 });
 
 const sh = (script: string) => ["/bin/sh", "-c", script];
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "looop-spawn-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("looop-spawn-test-", fn);
 
 for (const way of WAYS) {
   Deno.test(`${way}: its own session and group, a clean signal state, stdin, cwd and env`, async () => {
