@@ -1,8 +1,9 @@
 /**
- * looop's entry point and the ONLY place that exits. Three verbs skip the commander program:
+ * looop's entry point and the ONLY place that exits. Four verbs skip the commander program:
  * `_ state`, which must start almost as fast as an empty script, the plain `_ answer`, which a
- * blocked worker waits on, and `_ host`, the session host that lives as long as its worker and
- * must stay small. Everything else goes through commander.
+ * blocked worker waits on, `_ host`, the session host that lives as long as its worker and
+ * must stay small, and `_ ts-sensor`, a Deno-native sensor's own process. Everything else goes
+ * through commander.
  */
 import { LooopError } from "./core/errors.ts";
 
@@ -32,6 +33,10 @@ async function dispatch(args: string[]): Promise<number> {
   if (a === "_" && b === "host" && rest.length === 1) {
     const { hostCommand } = await load<typeof import("./cli/host.ts")>("./cli/host.ts");
     return await hostCommand(rest[0]);
+  }
+  if (a === "_" && b === "ts-sensor") {
+    const { tsSensorCommand } = await load<typeof import("./cli/ts_sensor.ts")>("./cli/ts_sensor.ts");
+    return await tsSensorCommand(rest);
   }
   const { run } = await load<typeof import("./cli/program.ts")>("./cli/program.ts");
   return await run(args);

@@ -1,6 +1,5 @@
 /** What every verb needs: the data dir (created and seeded on first use) and, for some, the config. */
 import type { Config } from "../core/config.ts";
-import type { Limits } from "../core/gates.ts";
 import { loadConfig } from "../store/config.ts";
 import { type DataDir, resolveDataDir } from "../store/layout.ts";
 import { ensureDataDir } from "../store/seed.ts";
@@ -14,8 +13,4 @@ export async function config(dd: DataDir): Promise<Config> {
   const { config, warnings } = await loadConfig(dd);
   for (const w of warnings) console.error(`looop: warning: ${w}`);
   return config;
-}
-
-export async function limits(dd: DataDir): Promise<Limits> {
-  return { maxBodyBytes: (await config(dd)).max_body_bytes };
 }

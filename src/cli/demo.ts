@@ -17,7 +17,7 @@ import {
 import { LooopError } from "../core/errors.ts";
 import type { Ask } from "../core/schemas.ts";
 import { answerAsk } from "../mailbox/answer.ts";
-import { executeFileMove } from "../executor/files.ts";
+import { executeFileMove, NO_CODE_SCREEN } from "../executor/files.ts";
 import { type BeatResult, runBeat } from "../pulse/beat.ts";
 import { sensorLimits, takePulseLock } from "../pulse/loop.ts";
 import { pendingAsks } from "../store/asks.ts";
@@ -138,6 +138,7 @@ async function tour(dd: DataDir, root: string, o: DemoOptions): Promise<Held> {
     now: new Date(),
     limits: { maxBodyBytes: cfg.max_body_bytes },
     via: "(by hand)",
+    screen: NO_CODE_SCREEN,
   });
   if (wrote.kind !== "done") throw new LooopError(`the demo could not write its goal: ${wrote.refusal.reason}`, "");
   print(green(`   → ${wrote.journal}`));

@@ -3,12 +3,13 @@ import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
 import { runBeat } from "../pulse/beat.ts";
 import { makeLog } from "../pulse/log.ts";
-import { DECIDE_TIMEOUT_S, runPulse, sensorLimits, takePulseLock } from "../pulse/loop.ts";
+import { DECIDE_TIMEOUT_S, journalBeatError, runPulse, sensorLimits, takePulseLock } from "../pulse/loop.ts";
 import { isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
 import type { DataDir } from "../store/layout.ts";
 import { killSession } from "../supervisor/kill.ts";
 import { useColour } from "../sys/env.ts";
-import { killGroup, killProcess, spawnDetached } from "../sys/process.ts";
+import { ensureDir, openAppend } from "../sys/fs.ts";
+import { signalGroupOfGone, signalVerified, spawnDetached } from "../sys/process.ts";
 import { resetSandbox } from "../sys/sandbox.ts";
 import { selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
@@ -17,6 +18,12 @@ import { print, printJson } from "./io.ts";
 
 async function pulsePid(dd: DataDir): Promise<number | undefined> {
   return (await readSession(dd, PULSE_ID)).meta?.pid;
+}
+
+/** The pulse's pid and start time, as it recorded them: signalled only while they still match. */
+async function pulseProcess(dd: DataDir): Promise<{ pid: number; start?: string } | undefined> {
+  const meta = (await readSession(dd, PULSE_ID)).meta;
+  return meta ? { pid: meta.pid, start: meta.pid_start } : undefined;
 }
 
 /** Wait until the pulse is (not) alive; `since`: and its meta was written at or after that time. */
@@ -67,14 +74,21 @@ export function registerPulseHuman(program: Command) {
       await Promise.all(workers.map((id) => killSession(dd, id).catch(() => undefined)));
       let pulse = "the pulse was not running";
       if (await isSessionAlive(dd, PULSE_ID)) {
-        const pid = await pulsePid(dd);
-        if (pid) killProcess(pid, "SIGTERM");
-        if (!(await until(dd, false, 10_000)) && pid) {
-          killProcess(pid, "SIGKILL");
+        const p = await pulseProcess(dd);
+        const asked = p ? await signalVerified(p, "SIGTERM") : undefined;
+        if (asked?.kind === "stranger" || asked?.kind === "unverified") {
+          throw new LooopError(
+            `did not signal the pulse: ${asked.why}`,
+            `stop it yourself (its lock is ${dd.pulseLock}), then run \`looop up\``,
+            Exit.refused,
+          );
+        }
+        if (!(await until(dd, false, 10_000)) && p) {
+          await signalVerified(p, "SIGKILL");
           await until(dd, false, 5_000);
         }
         // The detached pulse leads its own process group: whatever it started there goes too.
-        if (pid) killGroup(pid, "SIGKILL");
+        if (p) await signalGroupOfGone(p, "SIGKILL");
         pulse = "pulse stopped";
       }
       print(`${workers.length ? `stopped ${workers.length} worker(s): ${workers.join(", ")}; ` : ""}${pulse}`);
@@ -102,6 +116,10 @@ export function registerPulseSteer(under: Command) {
           log,
           sensors: sensorLimits(),
           decideTimeoutS: DECIDE_TIMEOUT_S,
+        }).catch(async (e) => {
+          // As the pulse does: an error fails the beat, journaled once, and is said here.
+          await journalBeatError(dd, e);
+          throw e;
         });
         if (o.json) printJson(r);
         else {
@@ -132,11 +150,8 @@ export function registerPulseSteer(under: Command) {
     .option("--json", "log NDJSON")
     .action(async (o) => {
       const dd = await dataDir();
-      const out = await Deno.open(sessionFiles(dd, PULSE_ID).output, { append: true, create: true, mode: 0o600 })
-        .catch(async () => {
-          await Deno.mkdir(sessionFiles(dd, PULSE_ID).dir, { recursive: true });
-          return await Deno.open(sessionFiles(dd, PULSE_ID).output, { append: true, create: true, mode: 0o600 });
-        });
+      await ensureDir(sessionFiles(dd, PULSE_ID).dir);
+      const out = await openAppend(sessionFiles(dd, PULSE_ID).output, 0o600);
       const log = makeLog(out, { json: !!o.json, colour: false });
       const code = await runPulse(dd, { loadConfig: () => config(dd), log, command: "looop _ pulse" });
       out.close();

@@ -2,7 +2,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
 import type { FileMove, Move } from "../core/moves.ts";
-import { executeFileMove, type MoveOutcome } from "../executor/files.ts";
+import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
 import { startWorker } from "../supervisor/start.ts";
 import { readState, sessionRows, waitForChange } from "../pulse/state.ts";
@@ -11,7 +11,11 @@ import { listClaims } from "../store/claims.ts";
 import { readGoals, sensorNames } from "../store/goals.ts";
 import { listSessions } from "../store/sessions.ts";
 import { formatAge } from "../core/duration.ts";
-import { config, dataDir, limits } from "./context.ts";
+import type { Config } from "../core/config.ts";
+import type { DataDir } from "../store/layout.ts";
+import { sandboxPolicy } from "../store/sandbox_policy.ts";
+import { resetSandbox, type Sandbox, sandbox } from "../sys/sandbox.ts";
+import { config, dataDir } from "./context.ts";
 import { answerCommand } from "./answer.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
 import { renderState, stateCommand } from "./state.ts";
@@ -19,10 +23,24 @@ import { renderState, stateCommand } from "./state.ts";
 /** Run a move through the gated executor, as the pulse would; a refusal becomes an exit code. */
 async function steer(move: FileMove | StartMove): Promise<void> {
   const dd = await dataDir();
-  const ctx = { dd, now: new Date(), limits: await limits(dd), via: "(by hand)" };
+  const cfg = await config(dd);
+  const ctx = {
+    dd,
+    now: new Date(),
+    limits: { maxBodyBytes: cfg.max_body_bytes },
+    via: "(by hand)",
+    // Only a new sensor needs to know whether a sandbox would hold it (it runs every beat).
+    screen: move.action === "write_sensor"
+      ? {
+        sandbox: await probeSandbox(dd, cfg),
+        irreversible: cfg.irreversible,
+        allowNet: cfg.sandbox.allow_net,
+        passEnv: cfg.sandbox.pass_env,
+      }
+      : NO_CODE_SCREEN,
+  };
   let outcome: MoveOutcome;
   if (move.action === "start_worker") {
-    const cfg = await config(dd);
     outcome = await executeStartWorker(
       move,
       ctx,
@@ -42,11 +60,22 @@ async function steer(move: FileMove | StartMove): Promise<void> {
     ? "shorten it, or raise max_body_bytes in the config"
     : rule === "state"
     ? "see `looop _ state` for what exists"
-    : "use 1-64 characters of letters, digits, '.', '_' or '-', not starting with '.'";
+    : rule === "id"
+    ? "use 1-64 characters of letters, digits, '.', '_' or '-', not starting with '.'"
+    : ""; // the sandbox, irreversible and policy refusals carry their fix in the reason
   throw new LooopError(`refused (${rule}): ${reason}`, fix, code);
 }
 
 type StartMove = Extract<Move, { action: "start_worker" }>;
+
+/** Whether an OS sandbox would hold a sensor here, as the pulse would find it; its proxies stop after. */
+async function probeSandbox(dd: DataDir, cfg: Config): Promise<Sandbox> {
+  try {
+    return await sandbox(sandboxPolicy(dd, cfg));
+  } finally {
+    await resetSandbox();
+  }
+}
 
 export function registerSteer(under: Command) {
   under.command("state").description(

@@ -16,7 +16,7 @@ import { isSessionAlive, listSessions, PULSE_ID, sessionFiles, type SessionView 
 import { killSession } from "../supervisor/kill.ts";
 import type { SessionScreen } from "../supervisor/screen.ts";
 import { resizeSession, tellSession } from "../supervisor/tell.ts";
-import { exists } from "../sys/fs.ts";
+import { exists, readBytesIfExists } from "../sys/fs.ts";
 import { useColour } from "../sys/env.ts";
 import { dataDir } from "./context.ts";
 
@@ -41,7 +41,7 @@ async function streamLog(dd: DataDir, id: string): Promise<void> {
   const out = new TextEncoder();
   while (true) {
     const alive = await isSessionAlive(dd, id);
-    const data = await Deno.readFile(f.output).catch(() => new Uint8Array());
+    const data = await readBytesIfExists(f.output).catch(() => new Uint8Array());
     if (data.length > offset) {
       let text = carry + dec.decode(data.subarray(offset), { stream: true });
       offset = data.length;
@@ -179,7 +179,11 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
         draw();
         try {
           const r = await killSession(dd, id);
-          message = r.kind === "killed" ? ` killed ${id}` : ` ${id} had already ended`;
+          message = r.kind === "killed"
+            ? ` killed ${id}`
+            : r.kind === "not-signalled"
+            ? ` did not signal ${id}: ${r.why}`
+            : ` ${id} had already ended`;
         } catch (e) {
           message = ` ${e instanceof LooopError ? e.message : String(e)}`;
         }

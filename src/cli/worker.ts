@@ -1,6 +1,6 @@
 /** The WORKER self-callbacks: `_ ask`, `_ claim`, `_ unclaim`, `_ cost`. `<id>` defaults to $LOOOP_SESSION_ID. */
 import type { Command } from "@commander-js/extra-typings";
-import { LooopError } from "../core/errors.ts";
+import { Exit, LooopError } from "../core/errors.ts";
 import { parseUsd } from "../core/cost.ts";
 import { awaitAnswer, deliver, openAsk } from "../mailbox/ask.ts";
 import { claim, unclaim } from "../mailbox/claims.ts";
@@ -55,6 +55,13 @@ export function registerWorker(under: Command) {
     .action(async (id) => {
       const session = sessionOr(id, "_ kill");
       const r = await killSession(await dataDir(), session);
+      if (r.kind === "not-signalled") {
+        throw new LooopError(
+          `did not signal ${session}: ${r.why}`,
+          "looop signals only a process it can verify as the session's own; end it yourself if you are sure",
+          Exit.refused,
+        );
+      }
       print(
         r.kind === "killed"
           ? `killed ${session}${r.forced ? " (SIGKILL after the grace period)" : ""}`

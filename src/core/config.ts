@@ -36,10 +36,23 @@ function isRegExp(source: string): boolean {
   }
 }
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "not an environment variable name" });
+
 export const SandboxSchema = z.strictObject({
   mode: z.enum(["auto", "required", "off"]).default("auto"),
+  /** hosts sensors may reach (a header may narrow this per sensor) */
   allow_net: z.array(z.string().min(1)).default([]),
-  allow_write: z.array(z.string().min(1)).default([]),
+  /** hosts run_shell may reach: none unless listed */
+  run_shell_net: z.array(z.string().min(1)).default([]),
+  /** variables of looop's environment handed to sandboxed code, beyond the minimal set */
+  pass_env: z.array(envName).default([]),
+  /** absolute paths sandboxed code may write, beside the data dir's scratch/ */
+  allow_write: z.array(
+    z.string().min(1).refine((p) => p.startsWith("/") || p.startsWith("~/"), {
+      message: "must be an absolute path (or ~/…)",
+    }),
+  )
+    .default([]),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -54,7 +67,7 @@ export const ConfigSchema = z.strictObject({
   irreversible: z.array(z.string().min(1).refine(isRegExp, { message: "not a valid regular expression" })).default([]),
   prices: z.record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
     .default({}),
-  sandbox: SandboxSchema.default({ mode: "auto", allow_net: [], allow_write: [] }),
+  sandbox: SandboxSchema.default({ mode: "auto", allow_net: [], run_shell_net: [], pass_env: [], allow_write: [] }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

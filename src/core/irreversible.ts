@@ -66,3 +66,12 @@ export function irreversibleMatch(cmd: string, extra: string[] = []): string | u
   }
   return undefined;
 }
+
+/** The first line of a script that matches an irreversible pattern, as "line N: <pattern>". */
+export function irreversibleLine(script: string, extra: string[] = []): string | undefined {
+  for (const [i, line] of script.split("\n").entries()) {
+    const hit = irreversibleMatch(line, extra);
+    if (hit) return `line ${i + 1}: ${hit}`;
+  }
+  return undefined;
+}

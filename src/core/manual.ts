@@ -130,7 +130,8 @@ FILES (the data dir: $LOOOP_DATA_DIR, else \${XDG_STATE_HOME:-$HOME/.local/state
   cost.jsonl                spend ledger {ts, kind, id, runner, cost_usd}
   sessions/<id>/            meta.json, output.log, exit.json, prompt.md; alive while its host
                             holds the lock on host.lock (the pulse: .lock)
-  runs/                     per-decide artefacts
+  runs/                     per-decide artefacts, and each run_shell's output
+  scratch/                  the one place sensors and run_shell may write (kept a day)
   The first command that needs the data dir creates it and seeds, once: PLAYBOOK.md,
   goals/setup.md, goals/playbook-daily.md, sensors/today.sh and config.json.
   Every write is atomic (temp file, fsync, rename); appends are whole lines in one write.
@@ -149,21 +150,34 @@ CONFIG ($LOOOP_CONFIG, else <data dir>/config.json; JSONC: comments and trailing
   irreversible    extra regular expressions refused in run_shell (one that does not compile is a
                   config error, never a silently skipped guardrail)
   prices          {model: {input, output}} USD per million tokens, for runners that report tokens
-  sandbox         {mode: auto|required|off, allow_net: [hosts], allow_write: [paths]}
+  sandbox         {mode: auto|required|off, allow_net: [hosts for sensors],
+                  run_shell_net: [hosts for run_shell], pass_env: [variable names],
+                  allow_write: [absolute paths]} (see SECURITY)
   A broken file is an error naming file:line:column or the key path; unknown keys are warned about.
 
 SECURITY
-  looop runs under one Deno permission set (see \`deno.json\`), with --no-prompt. Shell sensors and
-  run_shell run in an OS sandbox (bubblewrap + socat + ripgrep on Linux, sandbox-exec on macOS):
-  they may write only the data dir (not PLAYBOOK.md, goals/, sensors/, config, journal, ledger)
-  and sandbox.allow_write, get TMPDIR=<data>/.tmp, cannot read ~/.ssh, ~/.aws, ~/.gnupg,
-  ~/.config/gh, ~/.netrc and similar or the config, and reach only sandbox.allow_net hosts.
-  sandbox.mode: auto (on where it works; otherwise one warning per pulse start and "sandbox: off"
-  in _ state), required (no sandbox: shell sensors error, run_shell is refused), off.
-  sensors/<name>.ts runs in a Deno Worker allowed only to read the data dir and reach the hosts
-  of its header line "// looop:net=host[:port],…"; it prints ONE JSON object or default-exports
-  a function returning it. Workers are trusted like your shell; their contract asks them to
-  sandbox code work themselves.
+  Trusted: looop, you (and a concierge for you), and workers (full agents, like your shell).
+  Not trusted: what the decide produces, and what sensors and run_shell do or print. Those run
+  in an OS sandbox (bubblewrap + socat + ripgrep on Linux, sandbox-exec on macOS), where they:
+  - write only <data>/scratch/ (TMPDIR=<data>/scratch/tmp) and sandbox.allow_write; the rest of
+    the data dir, reports/ included, is read-only; asks/, answers/, sessions/ and the config are
+    hidden, and so are ~/.ssh, ~/.aws, ~/.gnupg, ~/.config/gh, ~/.netrc and similar;
+  - get only PATH, HOME, LANG/LC_*, TZ, TERM, TMPDIR, USER, LOOOP_DATA_DIR and sandbox.pass_env;
+  - reach: sensors sandbox.allow_net, run_shell sandbox.run_shell_net (none by default). Header
+    lines "# looop:net=host[:port],…" and "# looop:env=NAME,…" ("// looop:" in .ts) narrow a
+    sensor; asking for more than the config is an error reading, and a write_sensor move asking
+    for more is refused. write_sensor is screened line by line like run_shell.
+  The sensors of one beat that share hosts and variables share one sandbox; each keeps its own
+  process group, timeout, output cap and error reading.
+  sandbox.mode: auto (default; without a sandbox, run_shell and write_sensor moves are refused,
+  your own sensors run, with one warning per pulse start and "sandbox: off" in _ state),
+  required (without one, nothing runs), off (everything runs unconfined: you accept the risk).
+  looop never follows a link it did not make in the data dir (refused and journaled), and never
+  signals a pid from a file unless the OS still reports its recorded start time (never pid 1).
+  sensors/<name>.ts runs in its own process (128 MB heap) inside the sandbox, in a Deno Worker
+  that may only read the data dir and reach the hosts of its "// looop:net=" header (none
+  without one); it prints ONE JSON object or default-exports a function returning it.
+  The decide's runner still runs with its own tools, outside the sandbox (the next issue).
 
 ENVIRONMENT
   LOOOP_DATA_DIR, LOOOP_CONFIG, XDG_STATE_HOME, HOME     where the data dir and config are

@@ -7,7 +7,9 @@ export type SensorRun =
   | { kind: "exited"; code: number | null; signal: string | null; stdout: string; stderrTail: string }
   | { kind: "timeout"; timeoutS: number; stderrTail: string }
   | { kind: "overflow"; maxBytes: number; stderrTail: string }
-  | { kind: "spawn-error"; message: string; hint?: string };
+  | { kind: "spawn-error"; message: string; hint?: string }
+  /** looop did not run it, or stopped it, for a reason of its own (sandbox, policy, a link, memory) */
+  | { kind: "refused"; message: string };
 
 export type Reading = Record<string, unknown>;
 
@@ -22,6 +24,8 @@ export function toReading(run: SensorRun): Reading {
         127,
         `could not run the sensor: ${run.message} (${run.hint ?? "is it executable? chmod +x"})`,
       );
+    case "refused":
+      return errorReading(null, run.message);
     case "timeout":
       return errorReading(124, `timed out after ${run.timeoutS}s and was killed with its children`, run.stderrTail);
     case "overflow":

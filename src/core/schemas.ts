@@ -43,8 +43,11 @@ export const SessionMetaSchema = z.object({
   command: z.string(),
   /** the worker's process, which leads its own process group */
   pid: z.number().int(),
+  /** when the OS started `pid`, as `ps` reports it: a pid read back is signalled only if it still matches */
+  pid_start: z.string().optional(),
   /** the session host that owns its terminal */
   host_pid: z.number().int(),
+  host_start: z.string().optional(),
   started: isoTime,
   state: SessionStateSchema,
   cols: z.number().int().positive(),

@@ -7,7 +7,16 @@ import type { Runner } from "../core/config.ts";
 import { extractOneObject } from "../core/extract.ts";
 import { commandProgram } from "../core/shell.ts";
 import { type Prices, summarizeStream } from "../core/stream.ts";
-import { ensureDir, exists, listNames, readTextIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import {
+  ensureDir,
+  exists,
+  listNames,
+  openAppend,
+  readTextIfExists,
+  removeIfExists,
+  removeTree,
+  writeFileAtomic,
+} from "../sys/fs.ts";
 import { onPath } from "../sys/process.ts";
 import { runProcess } from "../sys/spawn.ts";
 import type { DataDir } from "../store/layout.ts";
@@ -31,7 +40,7 @@ export function newRunId(now: Date): string {
 export async function pruneRuns(dd: DataDir, keep = RUNS_KEPT): Promise<void> {
   const runs = await listNames(dd.runsDir);
   for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
-    await Deno.remove(`${dd.runsDir}/${old}`, { recursive: true }).catch(() => {});
+    await removeTree(`${dd.runsDir}/${old}`).catch(() => {});
   }
 }
 
@@ -73,7 +82,7 @@ export async function decide(
   }
   const decisionFile = `${dd.root}/.decision.json`;
   await removeIfExists(decisionFile);
-  const stream = await Deno.open(`${dir}/stream.jsonl`, { write: true, create: true, mode: 0o600 });
+  const stream = await openAppend(`${dir}/stream.jsonl`, 0o600);
   let partial = "";
   const dec = new TextDecoder();
   const r = await runProcess(["bash", "-c", opts.runner.tick], {

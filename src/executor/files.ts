@@ -4,17 +4,34 @@
  */
 import type { LooopError } from "../core/errors.ts";
 import { gateMove, type Limits } from "../core/gates.ts";
+import { IRREVERSIBLE_MESSAGE, irreversibleLine } from "../core/irreversible.ts";
 import { type FileMove, type Refusal, summarize } from "../core/moves.ts";
+import { sensorHeader, sensorPolicy } from "../core/sensor_policy.ts";
+import { type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
 import { exists, moveFile, writeFileAtomic } from "../sys/fs.ts";
 import { stampGoalActivity } from "../store/activity.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 
+/** What decides whether LLM-written code may exist at all: the sandbox and the config's lists. */
+export type CodeScreen = { sandbox: Sandbox; irreversible: string[]; allowNet: string[]; passEnv: string[] };
+
+/** For callers that write no code: any sensor or command would be refused. */
+export const NO_CODE_SCREEN: CodeScreen = {
+  sandbox: { kind: "off", reason: "this caller writes no code", mode: "required" },
+  irreversible: [],
+  allowNet: [],
+  passEnv: [],
+};
+
 export type ExecContext = {
   dd: DataDir;
   now: Date;
-  limits: Limits; /** appended to summaries, e.g. "(by hand)" */
+  limits: Limits;
+  /** appended to summaries, e.g. "(by hand)" */
   via?: string;
+  /** for the moves that write code that will run (write_sensor, run_shell) */
+  screen: CodeScreen;
 };
 
 export type MoveOutcome =
@@ -24,9 +41,25 @@ export type MoveOutcome =
 
 const withNewline = (s: string) => (s.endsWith("\n") ? s : s + "\n");
 
+/**
+ * A sensor runs every beat, so a new one is screened like run_shell (SPEC §10): refused where no
+ * sandbox would hold it, when a line matches an irreversible pattern, or when its header asks for
+ * hosts or variables the config does not allow.
+ */
+function screenSensor(move: Extract<FileMove, { action: "write_sensor" }>, screen: CodeScreen): Refusal | undefined {
+  const verdict = sandboxVerdict(screen.sandbox, "move");
+  if (verdict.run === "refused") return { rule: "sandbox", reason: verdict.reason };
+  const hit = irreversibleLine(move.script, screen.irreversible);
+  if (hit) return { rule: "irreversible", reason: `${hit}: ${IRREVERSIBLE_MESSAGE}` };
+  const p = sensorPolicy(sensorHeader(move.script, "sh"), "sh", screen);
+  if (!p.ok) return { rule: "policy", reason: p.reason };
+  return undefined;
+}
+
 /** Gate and execute one file move; on success the journal line is written and returned. */
 export async function executeFileMove(move: FileMove, ctx: ExecContext): Promise<MoveOutcome> {
-  const refusal = gateMove(move, ctx.limits);
+  const refusal = gateMove(move, ctx.limits) ??
+    (move.action === "write_sensor" ? screenSensor(move, ctx.screen) : undefined);
   if (refusal) return { kind: "refused", refusal };
   const { dd } = ctx;
   let goalTouched: string | undefined;

@@ -6,15 +6,17 @@
 import { gateMove } from "../core/gates.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleMatch } from "../core/irreversible.ts";
 import type { Move } from "../core/moves.ts";
-import { ensureDir, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
-import { confined, type Sandbox } from "../sys/sandbox.ts";
-import { runProcess } from "../sys/spawn.ts";
+import { minimalEnv } from "../sys/env.ts";
+import { ensureDir, ensureOwnDir, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { runConfined, type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
+import { type RunOptions, runProcess } from "../sys/spawn.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import type { ExecContext, MoveOutcome } from "./files.ts";
 
 type ShellMove = Extract<Move, { action: "run_shell" }>;
-export type ShellOptions = { runId: string; timeoutS: number; irreversible: string[]; sandbox?: Sandbox };
+/** `net`: the hosts run_shell may reach (sandbox.run_shell_net; none by default). */
+export type ShellOptions = { runId: string; timeoutS: number; sandbox: Sandbox; net: string[] };
 
 export const RUN_SHELL_TIMEOUT_S = 300;
 
@@ -23,24 +25,25 @@ export type ActionWal = { run_id: string; action: "run_shell"; cmd: string; ts: 
 export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: ShellOptions): Promise<MoveOutcome> {
   const refusal = gateMove(move, ctx.limits);
   if (refusal) return { kind: "refused", refusal };
-  const hit = irreversibleMatch(move.cmd, opts.irreversible);
+  const hit = irreversibleMatch(move.cmd, ctx.screen.irreversible);
   if (hit) return { kind: "refused", refusal: { rule: "irreversible", reason: `${hit}: ${IRREVERSIBLE_MESSAGE}` } };
+  const verdict = sandboxVerdict(opts.sandbox, "move");
+  if (verdict.run === "refused") return { kind: "refused", refusal: { rule: "sandbox", reason: verdict.reason } };
   const { dd } = ctx;
-  let argv = ["bash", "-c", move.cmd];
-  if (opts.sandbox) {
-    const c = await confined(opts.sandbox, move.cmd);
-    if (!c.ok) return { kind: "refused", refusal: { rule: "sandbox", reason: c.reason } };
-    argv = c.argv;
-  }
   const wal: ActionWal = { run_id: opts.runId, action: "run_shell", cmd: move.cmd, ts: ctx.now.toISOString() };
   await writeFileAtomic(dd.actionWal, JSON.stringify(wal) + "\n", 0o600);
-  const r = await runProcess(argv, {
+  await ensureOwnDir(dd.tmpDir);
+  // The minimal environment (SPEC §10): no API key or token of the user's reaches the command.
+  const env = minimalEnv(ctx.screen.passEnv, { LOOOP_DATA_DIR: dd.root, TMPDIR: dd.tmpDir });
+  const run: Omit<RunOptions, "env"> = {
     cwd: dd.root,
     timeoutMs: opts.timeoutS * 1000,
     maxStdoutBytes: 1024 * 1024,
     stderrTailBytes: 16 * 1024,
-    env: { TMPDIR: dd.tmpDir },
-  });
+  };
+  const r = verdict.run === "confined"
+    ? await runConfined(move.cmd, { net: opts.net, env }, run)
+    : await runProcess(["bash", "-c", move.cmd], { ...run, env, clearEnv: true });
   const dir = `${dd.runsDir}/${opts.runId}`;
   await ensureDir(dir, 0o700);
   const o = r.outcome;

@@ -39,9 +39,9 @@ import type { DataDir } from "../store/layout.ts";
 import { readLedger } from "../store/ledger.ts";
 import { listSessions, PULSE_ID } from "../store/sessions.ts";
 import { writeReadings } from "../store/snapshots.ts";
-import { env } from "../sys/env.ts";
-import { isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
-import { type Sandbox, sandbox, type SandboxPolicy, SECRET_PATHS } from "../sys/sandbox.ts";
+import { ensureOwnDir, isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
+import { type Sandbox, sandbox } from "../sys/sandbox.ts";
+import { sandboxPolicy } from "../store/sandbox_policy.ts";
 import type { Log } from "./log.ts";
 
 export type BeatResult =
@@ -60,25 +60,9 @@ export type BeatContext = {
   decideTimeoutS: number;
 };
 
-/**
- * What sensors and run_shell may touch (SPEC §10): write the data dir (and sandbox.allow_write)
- * but not looop's policy files; no reads of secrets or of the config; network to allow_net only.
- */
-export function sandboxPolicy(dd: DataDir, config: Config): SandboxPolicy {
-  const home = env("HOME");
-  return {
-    mode: config.sandbox.mode,
-    allowWrite: [dd.root, ...config.sandbox.allow_write],
-    denyWrite: [dd.playbook, dd.goalsDir, dd.sensorsDir, dd.configPath, dd.journal, dd.ledger, dd.pulseLock],
-    denyRead: [...(home ? SECRET_PATHS.map((p) => `${home}/${p}`) : []), dd.configPath],
-    allowNet: config.sandbox.allow_net,
-    tmpDir: dd.tmpDir,
-  };
-}
-
 let sandboxReported: string | undefined;
 
-/** How long what sensors and run_shell leave in the data dir's .tmp is kept. */
+/** How long what sensors and run_shell leave in the data dir's scratch/ is kept. */
 export const TMP_TTL_MS = 24 * 3600 * 1000;
 
 /** The sandbox for this beat; its state is logged when it changes (once per pulse start). */
@@ -87,10 +71,24 @@ async function beatSandbox(ctx: BeatContext): Promise<Sandbox> {
   const status = sb.kind === "on" ? (sb.note ? `on (${sb.note})` : "on") : `off: ${sb.reason}`;
   if (status !== sandboxReported) {
     sandboxReported = status;
-    if (sb.kind === "off" && ctx.config.sandbox.mode === "auto") {
-      ctx.log("warn", "sandbox.off", `no OS sandbox: ${sb.reason}; sensors and run_shell run unconfined`);
-    } else if (sb.kind === "off" && sb.required) {
-      ctx.log("error", "sandbox.off", `sandbox required but ${sb.reason}: shell sensors and run_shell will not run`);
+    if (sb.kind === "off" && sb.mode === "auto") {
+      ctx.log(
+        "warn",
+        "sandbox.off",
+        `no OS sandbox: ${sb.reason}; your sensors run unconfined, and run_shell and write_sensor moves are refused`,
+      );
+    } else if (sb.kind === "off" && sb.mode === "required") {
+      ctx.log(
+        "error",
+        "sandbox.off",
+        `sandbox required but ${sb.reason}: sensors, run_shell and write_sensor will not run`,
+      );
+    } else if (sb.kind === "off") {
+      ctx.log(
+        "warn",
+        "sandbox.off",
+        `sandbox.mode is off: sensors and run_shell run unconfined (you accepted the risk)`,
+      );
     } else ctx.log("info", "sandbox", `sandbox ${status}`);
     const notes = await readNotes(ctx.dd);
     await writeNotes(ctx.dd, { ...notes, sandbox: status });
@@ -116,9 +114,11 @@ async function housekeeping(ctx: BeatContext): Promise<void> {
   }
   const ttl = parseDuration(ctx.config.session_ttl) ?? 3 * 86400;
   for (const id of await pruneSessions(dd, ttl, now)) log("info", "session.pruned", `pruned finished session ${id}`);
-  // Sensors' and run_shell's TMPDIR: what they left behind goes after a day.
-  const stale = await removeOlderThan(dd.tmpDir, now.getTime() - TMP_TTL_MS);
-  if (stale.length) log("info", "tmp.pruned", `removed ${stale.length} stale temp file(s) from ${dd.tmpDir}`);
+  // What sandboxed code left in scratch/ goes after a day (plain files and empty folders; links
+  // are removed as entries, never followed).
+  const stale = await removeOlderThan(dd.scratchDir, now.getTime() - TMP_TTL_MS, () => true, { deep: true });
+  if (stale.length) log("info", "tmp.pruned", `removed ${stale.length} stale entries from ${dd.scratchDir}`);
+  await ensureOwnDir(dd.tmpDir); // sandboxed code may have put a link or a file there
   // A writer killed between its temp file and the rename leaves the temp file: gone after an hour.
   const hourAgo = now.getTime() - 3600_000;
   for (const dir of [dd.root, dd.goalsDir, dd.archiveDir, dd.sensorsDir, dd.snapshotsDir, dd.asksDir, dd.answersDir]) {
@@ -175,7 +175,11 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   // Sense.
   const sb = await beatSandbox(ctx);
   const readings = {
-    ...await runSensors(dd, ctx.sensors, sb),
+    ...await runSensors(dd, ctx.sensors, {
+      sandbox: sb,
+      allowNet: config.sandbox.allow_net,
+      passEnv: config.sandbox.pass_env,
+    }),
     ...await systemReadings(dd, ctx.now()),
   };
   await writeReadings(dd, readings);
@@ -297,9 +301,20 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   const parsed = parseMove(result.value);
   if (!parsed.ok) return failBeat(ctx, hash, backoff, `${parsed.refusal.rule}: ${parsed.refusal.reason}`, "refused");
   const move = parsed.move;
-  const outcome = await executeMove(move, { dd, now: ctx.now(), limits: { maxBodyBytes: config.max_body_bytes } }, {
+  const screen = {
+    sandbox: sb,
+    irreversible: config.irreversible,
+    allowNet: config.sandbox.allow_net,
+    passEnv: config.sandbox.pass_env,
+  };
+  const outcome = await executeMove(move, {
+    dd,
+    now: ctx.now(),
+    limits: { maxBodyBytes: config.max_body_bytes },
+    screen,
+  }, {
     startWorker: (id, brief) => startWorker(dd, { id, brief, config, now: ctx.now() }),
-    shell: { runId: result.runId, timeoutS: RUN_SHELL_TIMEOUT_S, irreversible: config.irreversible, sandbox: sb },
+    shell: { runId: result.runId, timeoutS: RUN_SHELL_TIMEOUT_S, sandbox: sb, net: config.sandbox.run_shell_net },
   });
   if (outcome.kind === "refused") {
     return failBeat(

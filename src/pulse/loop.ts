@@ -8,7 +8,7 @@ import { type Config } from "../core/config.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { ensureDir, readJsonIfExists } from "../sys/fs.ts";
 import { type Held, tryLockExclusive } from "../sys/lock.ts";
-import { killGroup } from "../sys/process.ts";
+import { processStart, signalGroupOfGone } from "../sys/process.ts";
 import { reapOrphanSandboxes, resetSandbox } from "../sys/sandbox.ts";
 import { env } from "../sys/env.ts";
 import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
@@ -44,7 +44,7 @@ export async function takePulseLock(dd: DataDir): Promise<Held> {
   await ensureDir(sessionFiles(dd, PULSE_ID).dir);
   const lock = await tryLockExclusive(dd.pulseLock);
   if (lock) {
-    await reapOrphanSandboxes(dd.root);
+    await reapOrphanSandboxes(dd.scratchDir);
     return lock;
   }
   const meta = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as { pid?: number } | undefined;
@@ -63,6 +63,16 @@ async function journalOnce(dd: DataDir, text: string): Promise<void> {
   await writeNotes(dd, { ...notes, last_failure_journaled: text });
 }
 
+/**
+ * A beat that failed with an error (a broken config, a full disk, a link planted where looop's
+ * own folder was) is journaled once, for as long as it fails the same way. Returns the one line.
+ */
+export async function journalBeatError(dd: DataDir, e: unknown): Promise<string> {
+  const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  await journalOnce(dd, `beat failed: ${msg}`).catch(() => {}); // the journal itself may be what broke
+  return msg;
+}
+
 /** Does a path the watcher reported warrant an early beat? */
 export function wakes(dd: DataDir, path: string): boolean {
   const rel = path.startsWith(dd.root + "/") ? path.slice(dd.root.length + 1) : path;
@@ -77,9 +87,13 @@ export async function runPulse(
 ): Promise<number> {
   // A pulse killed with SIGKILL leaves its helpers (the sandbox's socat bridges) in its process
   // group; the group outlives it only through them, so it is swept before this pulse writes meta.
-  const previous = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as { pid?: number } | undefined;
+  const previous = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as
+    | { pid?: number; pid_start?: string }
+    | undefined;
   const lock = await takePulseLock(dd);
-  if (previous?.pid && previous.pid !== Deno.pid) killGroup(previous.pid, "SIGKILL");
+  if (previous?.pid && previous.pid !== Deno.pid) {
+    await signalGroupOfGone({ pid: previous.pid, start: previous.pid_start }, "SIGKILL");
+  }
   const { log } = opts;
   const started = new Date().toISOString();
   const meta = {
@@ -87,6 +101,7 @@ export async function runPulse(
     runner: "",
     command: opts.command,
     pid: Deno.pid,
+    pid_start: await processStart(Deno.pid),
     host_pid: Deno.pid,
     started,
     state: "running" as "running" | "exited",
@@ -154,9 +169,8 @@ export async function runPulse(
         result = await runBeat(ctx);
       } catch (e) {
         // An unexpected error (a broken config, a full disk) fails this beat, not the pulse.
-        const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+        const msg = await journalBeatError(dd, e);
         log("error", "beat.error", msg);
-        await journalOnce(dd, `beat failed: ${msg}`).catch(() => {});
         result = { kind: "no-move", reason: msg };
       }
       if (stopping) break;

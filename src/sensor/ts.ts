@@ -1,56 +1,64 @@
 /**
- * Deno-native sensors (SPEC §10): `sensors/<name>.ts` runs in a Worker whose Deno permissions are
- * narrowed to reading the data dir and the network hosts its header declares
- * (`// looop:net=api.github.com,127.0.0.1:8080`); no writes, no processes, no env, no FFI.
- * Same contract as a shell sensor: print ONE JSON object (or default-export a function that
- * returns it), within the same timeout and output cap.
+ * Deno-native sensors (SPEC §10): `sensors/<name>.ts` runs in a process of its own,
+ * `looop _ ts-sensor <file> --net=… --env=…`, started like any sensor (inside the OS sandbox
+ * where there is one, with its timeout, cap and minimal environment), with its V8 heap capped so
+ * that one that allocates forever ends as an error reading instead of taking the pulse down. In
+ * that process the sensor's module runs in a Worker whose Deno permissions are narrowed to
+ * reading the data dir, the hosts and the variables its policy allows; no writes, no processes,
+ * no FFI. Same contract as a shell sensor: print ONE JSON object (or default-export a function
+ * that returns it).
  */
-import { type Reading, toReading } from "../core/readings.ts";
-import type { DataDir } from "../store/layout.ts";
-import type { SensorLimits } from "./run.ts";
+import type { SensorPolicy } from "../core/sensor_policy.ts";
+import { env } from "../sys/env.ts";
+import { selfArgv } from "../sys/self.ts";
 
-/** The hosts a sensor declares in a `// looop:net=` header line (among its first lines). */
-export function declaredHosts(source: string): string[] {
-  for (const line of source.split("\n").slice(0, 20)) {
-    const m = /^\s*\/\/\s*looop:net=(.*)$/.exec(line);
-    if (m) return m[1].split(",").map((h) => h.trim()).filter((h) => /^[A-Za-z0-9.\-\[\]:]+$/.test(h));
-  }
-  return [];
+/** A `.ts` sensor's V8 heap cap, in MB. */
+export const TS_SENSOR_HEAP_MB = 128;
+
+/** How looop starts a `.ts` sensor. */
+export function tsSensorArgv(path: string, policy: SensorPolicy): string[] {
+  return [...selfArgv(), "_", "ts-sensor", path, `--net=${policy.net.join(",")}`, `--env=${policy.env.join(",")}`];
 }
 
-export async function runTsSensor(dd: DataDir, file: string, limits: SensorLimits): Promise<Reading> {
-  const path = `${dd.sensorsDir}/${file}`;
-  let source: string;
-  try {
-    source = await Deno.readTextFile(path);
-  } catch (e) {
-    return toReading({ kind: "spawn-error", message: e instanceof Error ? e.message : String(e) });
+/** What a `.ts` sensor's process needs in its environment beyond the minimal set. */
+export function tsSensorEnv(): Record<string, string> {
+  const denoDir = env("DENO_DIR");
+  return { DENO_V8_FLAGS: `--max-old-space-size=${TS_SENSOR_HEAP_MB}`, ...(denoDir ? { DENO_DIR: denoDir } : {}) };
+}
+
+const list = (arg: string | undefined, flag: string) =>
+  arg?.startsWith(flag) ? arg.slice(flag.length).split(",").filter(Boolean) : [];
+
+/**
+ * `_ ts-sensor <file> --net=<hosts> --env=<names>` (started by looop only): run the sensor in a
+ * narrowed Worker, print what it printed, exit 0; or say why on stderr and exit 1.
+ */
+export async function runTsSensorProcess(args: string[]): Promise<number> {
+  const [path, netArg, envArg] = args;
+  const root = env("LOOOP_DATA_DIR");
+  if (!path || !root) {
+    console.error("looop _ ts-sensor: started without a sensor or LOOOP_DATA_DIR (looop starts it itself)");
+    return 2;
   }
-  const hosts = declaredHosts(source);
-  let worker: Worker;
-  try {
-    worker = new Worker(new URL("./ts_worker.ts", import.meta.url), {
-      type: "module",
-      deno: {
-        permissions: {
-          read: [dd.root],
-          net: hosts.length ? hosts : false,
-          write: false,
-          run: false,
-          env: false,
-          ffi: false,
-          sys: false,
-          import: false,
-        },
+  const hosts = list(netArg, "--net=");
+  const names = list(envArg, "--env=");
+  const worker = new Worker(new URL("./ts_worker.ts", import.meta.url), {
+    type: "module",
+    deno: {
+      permissions: {
+        read: [root],
+        net: hosts.length ? hosts : false,
+        env: names.length ? names : false,
+        write: false,
+        run: false,
+        ffi: false,
+        sys: false,
+        import: false,
       },
-    } as WorkerOptions);
-  } catch (e) {
-    return toReading({ kind: "spawn-error", message: e instanceof Error ? e.message : String(e) });
-  }
+    },
+  } as WorkerOptions);
   type Reply = { ok: true; stdout: string } | { ok: false; error: string };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const reply = await new Promise<Reply | "timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), limits.timeoutS * 1000);
+  const reply = await new Promise<Reply>((resolve) => {
     worker.onmessage = (e: MessageEvent<Reply>) => resolve(e.data);
     worker.onerror = (e) => {
       e.preventDefault();
@@ -58,12 +66,11 @@ export async function runTsSensor(dd: DataDir, file: string, limits: SensorLimit
     };
     worker.postMessage({ url: new URL(`file://${path}`).href });
   });
-  clearTimeout(timer);
   worker.terminate();
-  if (reply === "timeout") return toReading({ kind: "timeout", timeoutS: limits.timeoutS, stderrTail: "" });
-  if (!reply.ok) return toReading({ kind: "exited", code: 1, signal: null, stdout: "", stderrTail: reply.error });
-  if (new TextEncoder().encode(reply.stdout).length > limits.maxBytes) {
-    return toReading({ kind: "overflow", maxBytes: limits.maxBytes, stderrTail: "" });
+  if (!reply.ok) {
+    console.error(reply.error);
+    return 1;
   }
-  return toReading({ kind: "exited", code: 0, signal: null, stdout: reply.stdout, stderrTail: "" });
+  await Deno.stdout.write(new TextEncoder().encode(reply.stdout));
+  return 0;
 }

@@ -2,10 +2,13 @@
 import { LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
 import { env } from "../sys/env.ts";
+import { guardTree } from "../sys/fs.ts";
 
 export type DataDir = ReturnType<typeof layout>;
 
+/** The data dir at `root`; from now on no path inside it is used through a link (sys/fs.ts). */
 export function layout(root: string, configPath = `${root}/config.json`) {
+  guardTree(root);
   return {
     root,
     configPath,
@@ -24,8 +27,10 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     ledger: `${root}/cost.jsonl`,
     sessionsDir: `${root}/sessions`,
     runsDir: `${root}/runs`,
-    /** TMPDIR for sensors and run_shell, the one temp place the sandbox lets them write */
-    tmpDir: `${root}/.tmp`,
+    /** the one place in the data dir that sandboxed code (sensors, run_shell) may write */
+    scratchDir: `${root}/scratch`,
+    /** TMPDIR for sandboxed code, inside scratch/ */
+    tmpDir: `${root}/scratch/tmp`,
     /** from source, the launcher workers run as $LOOOP_BIN */
     launcher: `${root}/bin/looop`,
     startLock: `${root}/sessions/.start.lock`,

@@ -5,9 +5,17 @@
  */
 import { LooopError } from "../core/errors.ts";
 import type { SessionMeta } from "../core/schemas.ts";
-import { appendLines, listNames, readJsonIfExists, removeIfExists } from "../sys/fs.ts";
+import {
+  appendLines,
+  exists,
+  listNames,
+  openAppend,
+  readJsonIfExists,
+  readTextIfExists,
+  removeIfExists,
+} from "../sys/fs.ts";
 import { tryLockExclusive } from "../sys/lock.ts";
-import { killGroup } from "../sys/process.ts";
+import { killGroup, processFacts } from "../sys/process.ts";
 import { spawnPty } from "../sys/pty.ts";
 import type { DataDir } from "../store/layout.ts";
 import { sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
@@ -21,7 +29,7 @@ async function drainInbox(inbox: string, write: (s: string) => void, resize: (c:
       const r = await readJsonIfExists(path) as { cols?: number; rows?: number } | undefined;
       if (r?.cols && r?.rows) resize(r.cols, r.rows);
     } else if (name.endsWith(".txt")) {
-      const text = await Deno.readTextFile(path).catch(() => undefined);
+      const text = await readTextIfExists(path).catch(() => undefined);
       if (text !== undefined) write(text);
     }
     await removeIfExists(path);
@@ -44,22 +52,11 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
       LOOOP_DATA_DIR: dd.root,
       TERM: "xterm-256color",
     };
-    // The OS sandbox points this at the data dir's .tmp for sensors; a worker keeps the user's own.
+    // The OS sandbox points this at the data dir's scratch/tmp for sensors; a worker keeps the user's own.
     if (env.CLAUDE_CODE_TMPDIR === dd.tmpDir) delete env.CLAUDE_CODE_TMPDIR;
     // Opened before the terminal exists: output that arrives while nobody listens is lost.
-    const log = await Deno.open(f.output, { append: true, create: true, mode: 0o600 });
+    const log = await openAppend(f.output, 0o600);
     const pty = spawnPty(["bash", "-c", launch.command], { cwd: dd.root, env, cols: launch.cols, rows: launch.rows });
-    const meta: SessionMeta = {
-      id,
-      runner: launch.runner,
-      command: launch.command,
-      pid: pty.pid,
-      host_pid: Deno.pid,
-      started: new Date().toISOString(),
-      state: "running",
-      cols: launch.cols,
-      rows: launch.rows,
-    };
     // The terminal's bytes go to output.log in order, one append per chunk.
     let writing = Promise.resolve();
     let lastData = Date.now();
@@ -72,6 +69,21 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
         while (off < bytes.length) off += await log.write(bytes.subarray(off));
       });
     });
+    // Recorded so that a pid read back from meta.json is signalled only while it is still this one.
+    const starts = await processFacts([pty.pid, Deno.pid]);
+    const meta: SessionMeta = {
+      id,
+      runner: launch.runner,
+      command: launch.command,
+      pid: pty.pid,
+      pid_start: starts?.get(pty.pid)?.start,
+      host_pid: Deno.pid,
+      host_start: starts?.get(Deno.pid)?.start,
+      started: new Date().toISOString(),
+      state: "running",
+      cols: launch.cols,
+      rows: launch.rows,
+    };
     await writeMeta(dd, meta);
 
     const onTerm = () => killGroup(pty.pid, "SIGTERM");
@@ -107,8 +119,7 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     watcher?.close();
     await inboxLoop;
     Deno.removeSignalListener("SIGTERM", onTerm);
-    const killed = (await readJsonIfExists(f.killRequested)) !== undefined ||
-      await Deno.stat(f.killRequested).then(() => true, () => false);
+    const killed = await exists(f.killRequested);
     await writeExit(dd, id, { code: exit.code, signal: exit.signal, ts: new Date().toISOString() });
     await writeMeta(dd, { ...meta, state: killed ? "killed" : "exited" });
     return 0;

@@ -1,4 +1,5 @@
 /** Finished sessions older than `session_ttl` are removed (SPEC §8). */
+import { removeTree } from "../sys/fs.ts";
 import type { DataDir } from "../store/layout.ts";
 import { listSessions, PULSE_ID, sessionFiles } from "../store/sessions.ts";
 
@@ -10,7 +11,7 @@ export async function pruneSessions(dd: DataDir, ttlS: number, now: Date): Promi
     const ended = s.exit?.ts ?? s.meta?.started;
     if (!ended) continue;
     if ((now.getTime() - Date.parse(ended)) / 1000 > ttlS) {
-      await Deno.remove(sessionFiles(dd, s.id).dir, { recursive: true }).catch(() => {});
+      await removeTree(sessionFiles(dd, s.id).dir).catch(() => {});
       pruned.push(s.id);
     }
   }

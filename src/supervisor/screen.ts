@@ -3,6 +3,7 @@
  * so full-screen agent UIs (cursor movement, clears) read as they would in a real terminal.
  */
 import xterm from "@xterm/headless";
+import { openRead } from "../sys/fs.ts";
 
 export class SessionScreen {
   #term: InstanceType<typeof xterm.Terminal>;
@@ -15,12 +16,8 @@ export class SessionScreen {
 
   /** Feed whatever the log gained since the last call; true when something new arrived. */
   async update(): Promise<boolean> {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(this.logPath, { read: true });
-    } catch {
-      return false;
-    }
+    const file = await openRead(this.logPath).catch(() => undefined);
+    if (!file) return false;
     try {
       const size = (await file.stat()).size;
       if (size <= this.#offset) return false;

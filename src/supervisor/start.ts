@@ -7,7 +7,7 @@ import { workerContract } from "../core/contract.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
 import { commandProgram, launcherScript, shellQuote } from "../core/shell.ts";
-import { ensureDir, writeFileAtomic } from "../sys/fs.ts";
+import { ensureDir, readTextIfExists, removeTree, writeFileAtomic } from "../sys/fs.ts";
 import { withLock } from "../sys/lock.ts";
 import { onPath, spawnDetached } from "../sys/process.ts";
 import { isCompiled, selfArgv } from "../sys/self.ts";
@@ -80,7 +80,7 @@ export async function startWorker(
     }
     const { runner, command } = interactiveCommand(opts.config, files.prompt);
     // A finished session of the same id makes way for the new one.
-    await Deno.remove(files.dir, { recursive: true }).catch(() => {});
+    await removeTree(files.dir);
     await ensureDir(files.dir, 0o700);
     await ensureDir(files.inbox, 0o700);
     await writeFileAtomic(files.prompt, workerContract(id) + opts.brief.trimEnd() + "\n", 0o600);
@@ -96,7 +96,7 @@ export async function startWorker(
   const ready = await waitFor([files.dir], async () => {
     const s = await readSession(dd, id);
     if (s.meta) return { pid: s.meta.pid };
-    const log = await Deno.readTextFile(files.hostLog).catch(() => "");
+    const log = (await readTextIfExists(files.hostLog).catch(() => undefined)) ?? "";
     return log.trim() ? { failed: log.trim().split("\n").pop() ?? "" } : undefined;
   }, { timeoutMs: 15_000, pollMs: 50 });
   if (ready.kind === "timeout" || "failed" in ready.value) {

@@ -1,10 +1,92 @@
 /**
  * Files, written so that a kill -9 at any line leaves either the old or the new content:
  * temp file in the same dir, fsync, rename. Appends are one write of whole lines.
+ * Inside a guarded tree (a data dir), no function here follows a symbolic link: every path is
+ * checked first, and a link where looop expects its own file or folder is refused (SPEC §10).
  */
-import { LooopError } from "../core/errors.ts";
+import { Exit, LooopError } from "../core/errors.ts";
 
 const enc = new TextEncoder();
+
+/** The trees looop owns (its data dirs), each with where it really is once it exists. */
+const trees: { root: string; real?: string }[] = [];
+
+/**
+ * From now on, refuse every path inside `root` that goes through a symbolic link (SPEC §10:
+ * looop never follows a link it did not make). `root` itself may be reached through links.
+ */
+export function guardTree(root: string): void {
+  if (!trees.some((t) => t.root === root)) trees.push({ root });
+}
+
+function treeOf(path: string): { root: string; real?: string } | undefined {
+  return trees.find((t) => path.startsWith(t.root + "/"));
+}
+
+/** The error for a link found at `link` on the way to `path`. */
+export function linkRefusal(path: string, link: string): LooopError {
+  return new LooopError(
+    `refusing to use ${path}: ${link} is a symbolic link, and looop never follows a link in its data dir`,
+    "remove the link (a sandboxed sensor or run_shell may have planted it) and put back the real file or folder",
+    Exit.refused,
+  );
+}
+
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return undefined;
+    throw e;
+  }
+}
+
+/** The first symbolic link on the way from the tree's root to `path` (inclusive), if any. */
+function firstLink(root: string, path: string): string | undefined {
+  let p = root;
+  for (const part of path.slice(root.length + 1).split("/")) {
+    p += "/" + part;
+    const st = lstatOrUndefined(p);
+    if (!st) return undefined;
+    if (st.isSymlink) return p;
+  }
+  return undefined;
+}
+
+/**
+ * Throw unless `path` (inside a guarded tree) is reached without any symbolic link below the
+ * tree's root, the last part included. A path outside every guarded tree is not checked.
+ * Cheap: one lstat of the path and one realpath of its parent.
+ */
+export function assertNoLink(path: string): void {
+  const tree = treeOf(path);
+  if (!tree) return;
+  if (tree.real === undefined) {
+    try {
+      tree.real = Deno.realPathSync(tree.root);
+    } catch (e) {
+      // Nothing under it yet, or no dir there at all: the operation itself says so.
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return;
+      throw e;
+    }
+  }
+  const st = lstatOrUndefined(path);
+  if (st?.isSymlink) throw linkRefusal(path, path);
+  const parent = dirOf(path);
+  if (parent === tree.root) return;
+  let real: string;
+  try {
+    real = Deno.realPathSync(parent);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
+    const link = firstLink(tree.root, parent);
+    if (link) throw linkRefusal(path, link);
+    return; // the parent does not exist yet
+  }
+  if (real !== tree.real + parent.slice(tree.root.length)) {
+    throw linkRefusal(path, firstLink(tree.root, parent) ?? parent);
+  }
+}
 
 function dirOf(path: string): string {
   const i = path.lastIndexOf("/");
@@ -45,6 +127,7 @@ export function fsError(e: unknown, action: string, path: string): unknown {
 }
 
 async function writeTemp(path: string, data: string | Uint8Array, mode: number, durable = true): Promise<string> {
+  assertNoLink(path);
   const tmp = tempPathFor(path);
   const bytes = typeof data === "string" ? enc.encode(data) : data;
   let file: Deno.FsFile | undefined;
@@ -101,6 +184,7 @@ export async function createExclusive(path: string, data: string, mode = 0o644):
 export async function appendLines(path: string, text: string, mode = 0o644): Promise<void> {
   if (!text.endsWith("\n")) text += "\n";
   const bytes = enc.encode(text);
+  assertNoLink(path);
   let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(path, { append: true, create: true, mode });
@@ -121,6 +205,7 @@ export function readTextIfExists(path: string): Promise<string | undefined> {
 }
 
 function readTextSyncIfExists(path: string): string | undefined {
+  assertNoLink(path);
   try {
     return Deno.readTextFileSync(path);
   } catch (e) {
@@ -142,6 +227,7 @@ export async function readJsonIfExists(path: string): Promise<unknown> {
 
 /** The last `maxBytes` of a file (for journal tails), or "" when missing. */
 export function readTail(path: string, maxBytes: number): Promise<string> {
+  assertNoLink(path);
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -166,9 +252,39 @@ export function readTail(path: string, maxBytes: number): Promise<string> {
   }
 }
 
+/** A whole file's bytes (never through a link); empty when missing. */
+export async function readBytesIfExists(path: string): Promise<Uint8Array> {
+  assertNoLink(path);
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return new Uint8Array();
+    throw fsError(e, "read", path);
+  }
+}
+
+/** The first `maxBytes` bytes of a file (never through a link); empty when missing. */
+export async function readPrefix(path: string, maxBytes: number): Promise<Uint8Array> {
+  const file = await openRead(path);
+  if (!file) return new Uint8Array();
+  try {
+    const buf = new Uint8Array(maxBytes);
+    let off = 0;
+    while (off < buf.length) {
+      const n = await file.read(buf.subarray(off));
+      if (n === null) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    file.close();
+  }
+}
+
 /** Names of the entries of a dir (no dotfiles), sorted; [] when it does not exist. */
 export function listNames(dir: string, suffix = ""): Promise<string[]> {
   const out: string[] = [];
+  assertNoLink(dir);
   try {
     for (const e of Deno.readDirSync(dir)) {
       if (!e.name.startsWith(".") && e.name.endsWith(suffix)) out.push(e.name);
@@ -181,6 +297,7 @@ export function listNames(dir: string, suffix = ""): Promise<string[]> {
 }
 
 export function ensureDir(path: string, mode = 0o755): Promise<void> {
+  assertNoLink(path);
   try {
     Deno.mkdirSync(path, { recursive: true, mode });
     return Promise.resolve();
@@ -197,6 +314,7 @@ export function ensureDir(path: string, mode = 0o755): Promise<void> {
 }
 
 export function exists(path: string): Promise<boolean> {
+  assertNoLink(path);
   try {
     Deno.lstatSync(path);
     return Promise.resolve(true);
@@ -207,6 +325,7 @@ export function exists(path: string): Promise<boolean> {
 }
 
 export async function removeIfExists(path: string): Promise<void> {
+  assertNoLink(path);
   try {
     await Deno.remove(path);
   } catch (e) {
@@ -215,14 +334,18 @@ export async function removeIfExists(path: string): Promise<void> {
 }
 
 /**
- * Remove what `dir` holds that was last modified before `cutoffMs` (files, and directories
- * with everything in them); returns the names removed. A missing dir holds nothing.
+ * Housekeeping: remove the plain files under `dir` last modified before `cutoffMs` (those for
+ * which `which(name)` holds), then the folders left empty, when `deep`, all the way down. A
+ * symbolic link found there is removed as an entry (unlink never touches what it points to) and
+ * never followed. Returns the names removed at the top level. A missing dir holds nothing.
  */
 export async function removeOlderThan(
   dir: string,
   cutoffMs: number,
   which: (name: string) => boolean = () => true,
+  opts: { deep?: boolean } = {},
 ): Promise<string[]> {
+  assertNoLink(dir);
   const removed: string[] = [];
   let entries: Deno.DirEntry[];
   try {
@@ -235,14 +358,63 @@ export async function removeOlderThan(
     if (!which(e.name)) continue;
     const path = `${dir}/${e.name}`;
     const st = await Deno.lstat(path).catch(() => undefined);
-    if (!st?.mtime || st.mtime.getTime() >= cutoffMs) continue;
-    await Deno.remove(path, { recursive: true }).then(() => removed.push(e.name), () => undefined);
+    if (!st) continue;
+    if (st.isDirectory) {
+      if (!opts.deep) continue;
+      await removeOlderThan(path, cutoffMs, () => true, opts);
+      // An empty folder goes when it is old itself (rmdir refuses one that is not empty).
+      if (st.mtime && st.mtime.getTime() < cutoffMs) {
+        await Deno.remove(path).then(() => removed.push(e.name), () => undefined);
+      }
+      continue;
+    }
+    if (!st.mtime || st.mtime.getTime() >= cutoffMs) continue;
+    await Deno.remove(path).then(() => removed.push(e.name), () => undefined);
   }
   return removed;
 }
 
+/** Remove a folder and everything in it; links inside are removed as entries, never followed. */
+export async function removeTree(path: string): Promise<void> {
+  assertNoLink(path);
+  try {
+    await Deno.remove(path, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw fsError(e, "remove", path);
+  }
+}
+
+/** Open `path` for appending (created with `mode` if missing), refusing a link. */
+export async function openAppend(path: string, mode = 0o600): Promise<Deno.FsFile> {
+  assertNoLink(path);
+  try {
+    return await Deno.open(path, { append: true, create: true, mode });
+  } catch (e) {
+    throw fsError(e, "open", path);
+  }
+}
+
+/** Open `path` for reading, refusing a link; undefined when it does not exist. */
+export async function openRead(path: string): Promise<Deno.FsFile | undefined> {
+  assertNoLink(path);
+  try {
+    return await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw fsError(e, "read", path);
+  }
+}
+
+/** What is at `path` (not following a last link, refusing one on the way); undefined when nothing. */
+export function statIfExists(path: string): Deno.FileInfo | undefined {
+  assertNoLink(path);
+  return lstatOrUndefined(path);
+}
+
 /** Move a file within one file system (atomic rename). */
 export async function moveFile(from: string, to: string): Promise<void> {
+  assertNoLink(from);
+  assertNoLink(to);
   try {
     await Deno.rename(from, to);
   } catch (e) {
@@ -251,3 +423,59 @@ export async function moveFile(from: string, to: string): Promise<void> {
 }
 
 export { dirOf };
+
+/** Where `path` really is (every link resolved), or undefined when it does not exist. */
+export function realPathIfExists(path: string): string | undefined {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first of `paths` that exists and is owned by another user than this process's, with its uid. */
+export function ownedByOther(paths: string[]): { path: string; uid: number; me: number } | undefined {
+  let me: number | null;
+  try {
+    me = Deno.uid();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) return undefined; // run without looop's flags: main.ts says so later
+    throw e;
+  }
+  if (me === null) return undefined; // no uids here (Windows)
+  for (const path of paths) {
+    const st = lstatOrUndefined(path);
+    if (st?.uid != null && st.uid !== me) return { path, uid: st.uid, me };
+  }
+  return undefined;
+}
+
+/**
+ * An empty read-only (0444) file at `path` is what the sandbox library once left on the host as a
+ * mount point for a path that did not exist yet: make it looop's own writable file again. True
+ * when it did.
+ */
+export function repairPlaceholder(path: string, mode = 0o644): boolean {
+  assertNoLink(path);
+  const st = lstatOrUndefined(path);
+  if (!st?.isFile || st.size !== 0 || ((st.mode ?? 0) & 0o777) !== 0o444) return false;
+  Deno.chmodSync(path, mode);
+  return true;
+}
+
+/**
+ * Make `path` a real directory of looop's own in a place sandboxed code may write (scratch/):
+ * whatever else is there (a planted link, a file) is removed as an entry, never followed.
+ */
+export async function ensureOwnDir(path: string, mode = 0o700): Promise<void> {
+  assertNoLink(dirOf(path));
+  const st = lstatOrUndefined(path);
+  if (st && !st.isDirectory) await Deno.remove(path); // a link or a file: the entry itself goes
+  if (!st?.isDirectory) {
+    try {
+      Deno.mkdirSync(path, { mode });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw fsError(e, "create", path);
+    }
+  }
+}

@@ -2,11 +2,12 @@
  * flock(2) locks on files. The kernel releases them when the holder dies, even by SIGKILL, which
  * makes them the liveness test for the pulse and for every session host: no PID files, no reuse.
  */
-import { fsError } from "./fs.ts";
+import { assertNoLink, fsError } from "./fs.ts";
 
 export type Held = { release(): void };
 
 async function openLockFile(path: string): Promise<Deno.FsFile> {
+  assertNoLink(path);
   try {
     return await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
   } catch (e) {
@@ -52,6 +53,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T
 
 /** Is an exclusive lock on `path` held by someone (another process, or another descriptor)? */
 export function isLockHeld(path: string): Promise<boolean> {
+  assertNoLink(path);
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });

@@ -21,7 +21,13 @@ export type SessionChild = {
   status: Promise<{ code: number | null; signal: string | null }>;
 };
 
-export type SessionSpawnOptions = { cwd: string; env?: Record<string, string>; stdin: "null" | "piped" };
+export type SessionSpawnOptions = {
+  cwd: string;
+  env?: Record<string, string>;
+  /** the child gets `env` alone, not this process's environment with `env` over it */
+  clearEnv?: boolean;
+  stdin: "null" | "piped";
+};
 
 /** Starts argv (looked up on PATH like a shell does) or throws an Error "<argv0>: <OS reason>". */
 export type SessionSpawner = (argv: string[], opts: SessionSpawnOptions) => SessionChild;
@@ -132,7 +138,9 @@ function makeSpawner(libc: Libc): SessionSpawner {
   const pidOut = new Int32Array(1);
 
   return (argv, opts) => {
-    const env = Object.entries({ ...Deno.env.toObject(), ...opts.env }).map(([k, v]) => `${k}=${v}`);
+    const env = Object.entries(opts.clearEnv ? { ...opts.env } : { ...Deno.env.toObject(), ...opts.env }).map((
+      [k, v],
+    ) => `${k}=${v}`);
     const texts = [argv[0], ...argv, ...env, opts.cwd, "/dev/null"];
     strings.reset(texts.map((t) => t.length), argv.length + env.length + 2);
     const path = pointer(strings.string(argv[0]));

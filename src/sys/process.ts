@@ -1,4 +1,9 @@
-/** Processes that must outlive looop, and killing whole process groups. */
+/**
+ * Processes that must outlive looop, killing whole process groups, and never signalling a
+ * stranger: a pid read back from a file is signalled only while the OS still reports the start
+ * time recorded when it started (SPEC §10), and never a pid of 1 or less.
+ */
+import { runProcess } from "./spawn.ts";
 /**
  * Start `argv` in a new session and process group, detached from this process and its terminal,
  * with no stdio. It survives this process and its whole group being killed.
@@ -49,4 +54,81 @@ export function onPath(program: string): boolean {
   };
   if (program.includes("/")) return isExec(program);
   return (Deno.env.get("PATH") ?? "").split(":").some((dir) => dir && isExec(`${dir}/${program}`));
+}
+
+/** What the OS says of a process: when it started (as `ps` prints it), its parent and its group. */
+export type ProcessFacts = { start: string; ppid: number; pgid: number };
+
+/** The facts of each of `pids` that is alive (from `ps`); undefined when `ps` cannot be run. */
+export async function processFacts(pids: number[]): Promise<Map<number, ProcessFacts> | undefined> {
+  const wanted = pids.filter((p) => Number.isInteger(p) && p > 1);
+  const out = new Map<number, ProcessFacts>();
+  if (!wanted.length) return out;
+  const r = await runProcess(["ps", "-o", "pid=,ppid=,pgid=,lstart=", "-p", wanted.join(",")], {
+    cwd: "/",
+    timeoutMs: 10_000,
+    env: { LC_ALL: "C", TZ: "UTC" },
+  });
+  // ps exits 1 when none of the pids is alive; a spawn error means there is no ps.
+  if (r.outcome.kind !== "exited" || (r.outcome.code !== 0 && r.outcome.code !== 1)) return undefined;
+  for (const line of new TextDecoder().decode(r.stdout).split("\n")) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.+?)\s*$/.exec(line);
+    if (m) out.set(Number(m[1]), { ppid: Number(m[2]), pgid: Number(m[3]), start: m[4] });
+  }
+  return out;
+}
+
+/** When the OS started `pid`, to record beside it; undefined when it cannot be told. */
+export async function processStart(pid: number): Promise<string | undefined> {
+  return (await processFacts([pid]))?.get(pid)?.start;
+}
+
+export type SignalOutcome =
+  /** the process (or group) was signalled */
+  | { kind: "signalled" }
+  /** no such process any more */
+  | { kind: "gone" }
+  /** a process with that pid lives, but it is not the one recorded: left alone */
+  | { kind: "stranger"; why: string }
+  /** its identity cannot be checked (no recorded start time, no ps): left alone */
+  | { kind: "unverified"; why: string };
+
+/**
+ * Signal the process `pid` that started at `start` (its whole group when `group`, which it must
+ * lead), after checking with the OS that it is still that process. Never pid 1 or less.
+ */
+export async function signalVerified(
+  target: { pid: number; start?: string },
+  signal: Deno.Signal,
+  opts: { group?: boolean } = {},
+): Promise<SignalOutcome> {
+  const { pid, start } = target;
+  if (!Number.isInteger(pid) || pid <= 1) return { kind: "stranger", why: `pid ${pid} is never signalled` };
+  if (!start) return { kind: "unverified", why: `no start time was recorded for pid ${pid}` };
+  const facts = await processFacts([pid]);
+  if (!facts) return { kind: "unverified", why: "ps is not available to check the process" };
+  const f = facts.get(pid);
+  if (!f) return { kind: "gone" };
+  if (f.start !== start) return { kind: "stranger", why: `pid ${pid} started at ${f.start}, not ${start}` };
+  if (opts.group && f.pgid !== pid) return { kind: "stranger", why: `pid ${pid} does not lead its process group` };
+  const ok = opts.group ? killGroup(pid, signal) : killProcess(pid, signal);
+  return ok ? { kind: "signalled" } : { kind: "gone" };
+}
+
+/**
+ * The survivors of a dead leader's process group (its helpers, say): signalled only when the
+ * leader `pid` is gone (the kernel never reuses a pid while a group of that id exists) or is
+ * still the process recorded.
+ */
+export async function signalGroupOfGone(
+  target: { pid: number; start?: string },
+  signal: Deno.Signal,
+): Promise<boolean> {
+  const { pid, start } = target;
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  const facts = await processFacts([pid]);
+  if (!facts) return false;
+  const f = facts.get(pid);
+  if (f && (!start || f.start !== start)) return false; // the pid is someone else's now
+  return killGroup(pid, signal);
 }

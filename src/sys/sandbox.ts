@@ -1,26 +1,37 @@
 /**
- * The OS sandbox for shell sensors and run_shell (SPEC §10), through @anthropic-ai/sandbox-runtime
- * (bubblewrap + socat on Linux, sandbox-exec on macOS), initialized once per process: writes only
- * inside the allowed dirs, no reads of the usual secret locations, network only to allowed hosts
- * (through the library's proxies, which live in this process).
+ * The OS sandbox for sensors and run_shell (SPEC §10), through @anthropic-ai/sandbox-runtime
+ * (bubblewrap + socat on Linux, sandbox-exec on macOS), initialized once per process. Inside it a
+ * command may write only the data dir's scratch/ and sandbox.allow_write, reads no secret and
+ * none of looop's hidden files, reaches only the hosts it is given (through the library's
+ * proxies, which live in this process), and gets only the environment it is given.
  */
 import { explainMissingPermission } from "./permissions.ts";
 import { killProcess } from "./process.ts";
+import { type RunOptions, runProcess, type RunResult } from "./spawn.ts";
+
+export type SandboxMode = "auto" | "required" | "off";
 
 export type SandboxPolicy = {
-  mode: "auto" | "required" | "off";
+  mode: SandboxMode;
+  /** the only writable places: the data dir's scratch/ and sandbox.allow_write */
   allowWrite: string[];
-  /** inside the allowed dirs, but still read-only (looop's own policy files) */
+  /** read-only even where the library would make them writable (its own convenience dirs) */
   denyWrite: string[];
+  /** hidden: the usual secret locations, the mailbox, the config */
   denyRead: string[];
-  allowNet: string[];
   /** the TMPDIR sandboxed commands get (inside allowWrite) */
   tmpDir: string;
+  /** why this policy must not be used at all (it would open looop's own files to writes) */
+  problem?: string;
 };
 
+/** The sandbox this process has: on, or off with the reason and the mode that decides what runs. */
 export type Sandbox =
-  | { kind: "on"; wrap(cmd: string): Promise<string>; note?: string }
-  | { kind: "off"; reason: string; required: boolean };
+  | { kind: "on"; note?: string }
+  | { kind: "off"; reason: string; mode: SandboxMode };
+
+/** What one sandboxed command gets beyond the policy: its hosts and its whole environment. */
+export type Confinement = { net: string[]; env: Record<string, string> };
 
 /** Secret locations no sandboxed command may read (relative to $HOME). */
 export const SECRET_PATHS = [
@@ -39,38 +50,66 @@ export const SECRET_PATHS = [
   ".config/looop",
 ];
 
+/**
+ * Places the library makes writable for its own convenience when they exist (relative to $HOME,
+ * and its own temp dir). Sandboxed code must write nowhere but scratch/ and allow_write.
+ */
+export const LIBRARY_WRITE_PATHS = [".npm/_logs", ".claude/debug"];
+export const LIBRARY_TMP_PATHS = ["/tmp/claude", "/private/tmp/claude"];
+
 export const WRAP_TTL_MS = 10 * 60 * 1000;
+
+type Lib = typeof import("@anthropic-ai/sandbox-runtime");
 
 let current: Promise<Sandbox> | undefined;
 let currentKey: string | undefined;
+let lib: Lib | undefined;
+/** Wrapped commands, by command and hosts: wrapping costs more than running a small command. */
+const wraps = new Map<string, { wrapped: string; id: string; at: number }>();
+
+/** 128 random bits, base64url: the id that binds a command's connections to its host list. */
+function unguessableId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
 
 async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
-  if (policy.mode === "off") return { kind: "off", reason: "sandbox.mode is off", required: false };
-  const required = policy.mode === "required";
-  let mod: typeof import("@anthropic-ai/sandbox-runtime");
+  const { mode } = policy;
+  if (mode === "off") return { kind: "off", reason: "sandbox.mode is off", mode };
+  // A policy that would let sandboxed code write looop's own files is no sandbox: nothing runs.
+  if (policy.problem) return { kind: "off", reason: policy.problem, mode: "required" };
+  let mod: Lib;
   try {
     mod = await import("@anthropic-ai/sandbox-runtime");
   } catch (e) {
-    return { kind: "off", reason: `the sandbox library did not load: ${e instanceof Error ? e.message : e}`, required };
+    return { kind: "off", reason: `the sandbox library did not load: ${e instanceof Error ? e.message : e}`, mode };
   }
   const { SandboxManager } = mod;
   // The library hands each command a TMPDIR of its choosing, taken from this variable.
   Deno.env.set("CLAUDE_CODE_TMPDIR", policy.tmpDir);
-  if (!SandboxManager.isSupportedPlatform()) {
-    return { kind: "off", reason: `no OS sandbox on ${Deno.build.os}`, required };
-  }
+  if (!SandboxManager.isSupportedPlatform()) return { kind: "off", reason: `no OS sandbox on ${Deno.build.os}`, mode };
   const deps = SandboxManager.checkDependencies();
   if (deps.errors.length) {
-    return { kind: "off", reason: `${deps.errors.join("; ")} (Linux needs bubblewrap, socat and ripgrep)`, required };
+    return { kind: "off", reason: `${deps.errors.join("; ")} (Linux needs bubblewrap, socat and ripgrep)`, mode };
   }
+  // No host is allowed to every command: each wrapped command's hosts are registered under its
+  // own unguessable id (see runConfined).
   const config = (allowAllUnixSockets: boolean) => ({
-    network: { allowedDomains: policy.allowNet, deniedDomains: [], allowAllUnixSockets },
+    network: { allowedDomains: [], deniedDomains: [], allowAllUnixSockets },
     filesystem: { denyRead: policy.denyRead, allowWrite: policy.allowWrite, denyWrite: policy.denyWrite },
   });
   const probe = async (): Promise<string | undefined> => {
     const wrapped = await SandboxManager.wrapWithSandbox("true");
-    const out = await new Deno.Command("bash", { args: ["-c", wrapped], stdout: "null", stderr: "piped" }).output();
-    return out.success ? undefined : new TextDecoder().decode(out.stderr).trim().split("\n").pop();
+    const r = await runProcess(["bash", "-c", wrapped], {
+      cwd: "/",
+      timeoutMs: 30_000,
+      clearEnv: true,
+      env: probeEnv(),
+    });
+    SandboxManager.cleanupAfterCommand();
+    return r.outcome.kind === "exited" && r.outcome.code === 0
+      ? undefined
+      : (r.stderrTail.trim().split("\n").pop() || JSON.stringify(r.outcome));
   };
   try {
     await SandboxManager.initialize(config(false));
@@ -86,33 +125,19 @@ async function initialize(policy: SandboxPolicy): Promise<Sandbox> {
     }
     if (problem) {
       await SandboxManager.reset();
-      return { kind: "off", reason: `the sandbox does not run here: ${problem}`, required };
+      return { kind: "off", reason: `the sandbox does not run here: ${problem}`, mode };
     }
-    // Wrapping costs more than running a small command (measured ~15 ms vs ~12 ms), and a sensor
-    // is the same command every beat: keep each wrapped form for a while. The library resolves
-    // deny paths when it wraps, so a secret dir created later is covered within WRAP_TTL_MS.
-    const cache = new Map<string, { wrapped: string; at: number }>();
-    // The library exempts loopback and private ranges from its proxy (NO_PROXY), but inside the
-    // sandbox's empty network they are unreachable except through it: when the user allowed such
-    // a host, commands go through the proxy for every host.
-    const local = /^(localhost|127\.|::1|\[::1\]|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/;
-    const prefix = policy.allowNet.some((h) => local.test(h)) ? "unset NO_PROXY no_proxy; " : "";
-    const wrap = async (cmd: string) => {
-      const hit = cache.get(cmd);
-      if (hit && Date.now() - hit.at < WRAP_TTL_MS) return hit.wrapped;
-      const wrapped = await SandboxManager.wrapWithSandbox(prefix + cmd);
-      cache.set(cmd, { wrapped, at: Date.now() });
-      return wrapped;
-    };
-    return { kind: "on", wrap, note };
+    lib = mod;
+    return { kind: "on", note };
   } catch (e) {
     const why = e instanceof Deno.errors.NotCapable ? explainMissingPermission(e.message) : undefined;
-    return {
-      kind: "off",
-      reason: `the sandbox did not start: ${why ?? (e instanceof Error ? e.message : e)}`,
-      required,
-    };
+    return { kind: "off", reason: `the sandbox did not start: ${why ?? (e instanceof Error ? e.message : e)}`, mode };
   }
+}
+
+function probeEnv(): Record<string, string> {
+  const path = Deno.env.get("PATH");
+  return path ? { PATH: path } : {};
 }
 
 /** The process's sandbox for `policy`: set up on first use, again only when the policy changes. */
@@ -126,22 +151,75 @@ export async function sandbox(policy: SandboxPolicy): Promise<Sandbox> {
   return current;
 }
 
-/** How to run shell command `cmd` under the sandbox, or why it must not run at all. */
-export async function confined(
-  sb: Sandbox,
-  cmd: string,
-  /** how to run it without a sandbox, when that is simpler than `bash -c cmd` (one exec less) */
-  unconfined: string[] = ["bash", "-c", cmd],
-): Promise<{ ok: true; argv: string[] } | { ok: false; reason: string }> {
-  if (sb.kind === "on") return { ok: true, argv: ["bash", "-c", await sb.wrap(cmd)] };
-  if (sb.required) {
-    return {
-      ok: false,
-      reason: `sandbox.mode is "required" but ${sb.reason} — install bubblewrap, socat and ripgrep, ` +
-        `or set "sandbox": {"mode": "auto"} in the config`,
-    };
+/** What may run given the sandbox: confined, unconfined (the user accepted it), or nothing. */
+export type SandboxVerdict = { run: "confined" } | { run: "unconfined" } | { run: "refused"; reason: string };
+
+/**
+ * Fail safe (SPEC §10). `code` is what would run: a sensor already in sensors/ (written by a
+ * human, or while the sandbox was on), or what an LLM just wrote (a run_shell or write_sensor
+ * move). Without a sandbox, `auto` runs sensors with a warning and refuses moves; `required`
+ * refuses both; `off` runs everything, as the user chose.
+ */
+export function sandboxVerdict(sb: Sandbox, code: "sensor" | "move"): SandboxVerdict {
+  if (sb.kind === "on") return { run: "confined" };
+  switch (sb.mode) {
+    case "off":
+      return { run: "unconfined" };
+    case "auto":
+      if (code === "sensor") return { run: "unconfined" };
+      return {
+        run: "refused",
+        reason: `no OS sandbox here (${sb.reason}), and LLM-written code never runs unconfined — ` +
+          `install bubblewrap, socat and ripgrep, or set "sandbox": {"mode": "off"} in the config to accept the risk`,
+      };
+    case "required":
+      return {
+        run: "refused",
+        reason: `sandbox.mode is "required" but ${sb.reason} — install bubblewrap, socat and ripgrep, ` +
+          `or set "sandbox": {"mode": "auto"} in the config`,
+      };
+    default: {
+      const never: never = sb.mode;
+      return never;
+    }
   }
-  return { ok: true, argv: unconfined };
+}
+
+/** The library exempts loopback and private ranges from its proxy, but inside the sandbox's empty
+ * network they are reachable only through it. */
+const LOCAL = /^(localhost|127\.|::1|\[::1\]|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/;
+
+/**
+ * Run shell command `cmd` inside the sandbox (which must be on), reaching only `c.net` and with
+ * the environment `c.env` alone. The wrapped form of a command is kept for a while (the library
+ * resolves deny paths when it wraps, so a secret dir created later is covered within WRAP_TTL_MS).
+ */
+export async function runConfined(cmd: string, c: Confinement, opts: Omit<RunOptions, "env">): Promise<RunResult> {
+  if (!lib) throw new Error("runConfined without a sandbox");
+  const { SandboxManager } = lib;
+  const key = `${c.net.join(",")}\n${cmd}`;
+  let w = wraps.get(key);
+  if (!w || Date.now() - w.at >= WRAP_TTL_MS) {
+    const id = unguessableId();
+    const prefix = c.net.some((h) => LOCAL.test(h)) ? "unset NO_PROXY no_proxy; " : "";
+    const wrapped = await SandboxManager.wrapWithSandbox(prefix + cmd, undefined, undefined, undefined, {
+      commandId: id,
+      commandText: cmd,
+    });
+    // The library counts every wrap as a sandbox in use until its clean-up, which runConfined
+    // calls after every run: a wrap that is kept counts once, like the run that made it.
+    w = { wrapped, id, at: Date.now() };
+    wraps.set(key, w);
+  }
+  if (c.net.length) SandboxManager.registerCommandNetworkLists(w.id, { allowedDomains: c.net });
+  try {
+    return await runProcess(["bash", "-c", w.wrapped], { ...opts, env: c.env, clearEnv: true });
+  } finally {
+    if (c.net.length) SandboxManager.unregisterCommandNetworkLists(w.id);
+    // Removes the mount points the library made on the host for this command (SPEC §10: a fresh
+    // data dir must not be left with read-only placeholder files).
+    SandboxManager.cleanupAfterCommand();
+  }
 }
 
 /** Forget the sandbox (the policy changed, or the process is ending). */
@@ -150,35 +228,31 @@ export async function resetSandbox(): Promise<void> {
   const s = await current;
   current = undefined;
   currentKey = undefined;
-  if (s.kind === "on") {
-    const { SandboxManager } = await import("@anthropic-ai/sandbox-runtime");
-    await SandboxManager.reset();
+  wraps.clear();
+  if (s.kind === "on" && lib) {
+    lib.SandboxManager.cleanupAfterCommand();
+    await lib.SandboxManager.reset();
   }
+  lib = undefined;
 }
 
 /**
  * Kill what a killed predecessor left in the OS sandbox: the bubblewrap processes that bind data
- * dir `root` (the outer one and the namespace's init; the kernel then ends everything inside).
- * bwrap's --die-with-parent usually does it, but not when the pulse dies while bwrap is still
- * setting up, and then the library's socat bridges inside keep the sandbox alive for good. Only
- * for the holder of the pulse lock, when no other looop runs sandboxed commands for this data dir.
- * Linux only. Deno reads another process's /proc files only with every permission, so procps'
+ * dir `root`'s scratch/ (the outer one and the namespace's init; the kernel then ends everything
+ * inside). bwrap's --die-with-parent usually does it, but not when the pulse dies while bwrap is
+ * still setting up, and then the library's socat bridges inside keep the sandbox alive for good.
+ * Only for the holder of the pulse lock, when no other looop runs sandboxed commands for this data
+ * dir. Linux only. Deno reads another process's /proc files only with every permission, so procps'
  * `pgrep -a` lists the bwrap processes with their command lines. Returns the pids killed.
  */
-export async function reapOrphanSandboxes(root: string): Promise<number[]> {
+export async function reapOrphanSandboxes(scratch: string): Promise<number[]> {
   if (Deno.build.os !== "linux") return [];
-  let listed = "";
-  try {
-    const out = await new Deno.Command("pgrep", { args: ["-a", "-x", "bwrap"], stdout: "piped", stderr: "null" })
-      .output();
-    listed = new TextDecoder().decode(out.stdout);
-  } catch {
-    return []; // no pgrep: no procps, and then most likely no bubblewrap either
-  }
+  const r = await runProcess(["pgrep", "-a", "-x", "bwrap"], { cwd: "/", timeoutMs: 10_000 });
+  if (r.outcome.kind !== "exited") return []; // no pgrep: no procps, and then most likely no bubblewrap either
   const killed: number[] = [];
-  for (const line of listed.split("\n")) {
+  for (const line of new TextDecoder().decode(r.stdout).split("\n")) {
     const m = /^(\d+) (.*)$/.exec(line);
-    if (!m || !` ${m[2]} `.includes(` --bind ${root} ${root} `)) continue;
+    if (!m || !` ${m[2]} `.includes(` --bind ${scratch} ${scratch} `)) continue;
     if (killProcess(Number(m[1]), "SIGKILL")) killed.push(Number(m[1]));
   }
   return killed;

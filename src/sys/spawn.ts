@@ -46,8 +46,10 @@ export type RunResult = {
 
 export type RunOptions = {
   cwd: string;
-  /** added to the inherited environment */
+  /** added to the inherited environment (or, with clearEnv, the whole environment) */
   env?: Record<string, string>;
+  /** the command gets `env` alone (least privilege for sandboxed code), not looop's environment */
+  clearEnv?: boolean;
   stdin?: string;
   timeoutMs: number;
   maxStdoutBytes?: number;
@@ -133,6 +135,7 @@ function startInSession(argv: string[], opts: SessionSpawnOptions, way: SessionW
     detached: !setsid,
     cwd: opts.cwd,
     env: opts.env,
+    clearEnv: opts.clearEnv,
     stdin: opts.stdin,
     stdout: "piped",
     stderr: "piped",
@@ -167,7 +170,7 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   const way = opts.way && ways.includes(opts.way) ? opts.way : ways[0];
   try {
     const stdin = opts.stdin === undefined ? "null" : "piped";
-    child = startInSession(argv, { cwd: opts.cwd, env: opts.env, stdin }, way);
+    child = startInSession(argv, { cwd: opts.cwd, env: opts.env, clearEnv: opts.clearEnv, stdin }, way);
   } catch (e) {
     return {
       outcome: { kind: "spawn-error", message: e instanceof Error ? e.message : String(e) },

@@ -1,8 +1,9 @@
 /**
  * The OS sandbox (SPEC §10) seen through real beats: a shell sensor and a run_shell move cannot
  * write outside the data dir, read secrets, reach a loopback port not allowed, or write through a
- * symlink that leads out; the same commands aimed inside the data dir work. sandbox.allow_net
- * opens a host; sandbox.mode "required" refuses where there is no bubblewrap, "auto" warns.
+ * symlink that leads out; the same commands aimed at scratch/ work. sandbox.allow_net opens a
+ * host; without bubblewrap, "required" refuses everything, "auto" runs hand-written sensors with a
+ * warning and refuses run_shell, "off" runs it (the user accepted the risk).
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { type PulseLab, withLab } from "../pulse/helpers.ts";
@@ -67,8 +68,8 @@ Deno.test("default sandbox: sensor and run_shell cannot escape the data dir; ins
         await Deno.symlink(target, link);
         const attempts = escapes(u, server, link, secret);
         const inside: Attempt[] = [
-          { name: "write", cmd: `mkdir -p reports && echo x > reports/x-${u}` },
-          { name: "read", cmd: `cat reports/x-${u}` },
+          { name: "write", cmd: `mkdir -p scratch/in && echo x > scratch/in/x-${u}` },
+          { name: "read", cmd: `cat scratch/in/x-${u}` },
         ];
         await lab.sensor("probe", probeSensor(attempts));
         await lab.sensor("inside", probeSensor(inside));
@@ -76,7 +77,7 @@ Deno.test("default sandbox: sensor and run_shell cannot escape the data dir; ins
           ...attempts.map((a) => ({ action: "run_shell", cmd: a.cmd, reason: "probe", journal: `escape ${a.name}` })),
           {
             action: "run_shell",
-            cmd: `mkdir -p reports && echo y > reports/y-${u}`,
+            cmd: `echo y > scratch/y-${u}`,
             reason: "probe",
             journal: "inside write",
           },
@@ -108,7 +109,7 @@ Deno.test("default sandbox: sensor and run_shell cannot escape the data dir; ins
         await lab.touchGoal("steer", "inside");
         const ok = await lab.beatExpect(0, "moved");
         assertMatch(ok.result?.journal ?? "", /inside write \(exit 0\)$/);
-        assertEquals(await Deno.readTextFile(`${lab.dir}/reports/y-${u}`), "y\n");
+        assertEquals(await Deno.readTextFile(`${lab.dir}/scratch/y-${u}`), "y\n");
         const added = await lab.journalSince(journalBefore);
         for (const a of attempts) {
           assert(added.some((l) => new RegExp(`escape ${a.name} \\(exit [1-9]\\d*\\)$`).test(l)), added.join("\n"));
@@ -151,7 +152,7 @@ Deno.test("sandbox.allow_net 127.0.0.1 lets a sensor reach a loopback server (th
   });
 });
 
-Deno.test("no bubblewrap: mode required refuses sensors and run_shell; mode auto warns and runs them", async () => {
+Deno.test("no bubblewrap: required refuses sensors and run_shell; auto runs sensors, refuses run_shell; off runs both", async () => {
   const u = unique();
   await withLab({ config: { sandbox: { mode: "required" } } }, async (lab) => {
     const PATH = await pathWithoutBwrap(lab.base);
@@ -174,15 +175,28 @@ Deno.test("no bubblewrap: mode required refuses sensors and run_shell; mode auto
     let state = JSON.parse((await lab.ok(["_", "state", "--json"], { env: { PATH } })).stdout);
     assertMatch(String(state.sandbox), /^off: .*bubblewrap/);
 
+    // auto: the hand-written sensor runs (with a warning), the LLM's run_shell does not.
     await lab.configure({ sandbox: { mode: "auto" } });
     await lab.touchGoal("steer", "again");
     await lab.replies({ action: "run_shell", cmd: `echo x > ${marker}`, reason: "probe", journal: "marked" });
-    const warned = await lab.beatExpect(0, "moved", { PATH });
+    const warned = await lab.beatExpect(3, "refused", { PATH });
     assertMatch(warned.stderr, /sandbox\.off/);
     assertMatch(warned.stderr, /no OS sandbox/);
+    assertMatch(
+      warned.result?.reason ?? "",
+      /run_shell \(sandbox\): no OS sandbox here .*install bubblewrap, socat and ripgrep, or set "sandbox": \{"mode": "off"\}/,
+    );
     assertEquals(await lab.snapshot("sensor-plain"), { signal: { up: 1 } });
-    assertEquals(await Deno.readTextFile(marker), "x\n");
+    assert(!(await exists(marker)), "the run_shell ran without a sandbox in mode auto");
     state = JSON.parse((await lab.ok(["_", "state", "--json"], { env: { PATH } })).stdout);
     assertMatch(String(state.sandbox), /^off:/);
+
+    // off: the user accepted the risk, so it runs.
+    await lab.configure({ sandbox: { mode: "off" } });
+    await lab.touchGoal("steer", "once more");
+    await lab.replies({ action: "run_shell", cmd: `echo x > ${marker}`, reason: "probe", journal: "marked" });
+    const off = await lab.beatExpect(0, "moved", { PATH });
+    assertMatch(off.stderr, /sandbox\.mode is off/);
+    assertEquals(await Deno.readTextFile(marker), "x\n");
   });
 });

@@ -25,9 +25,9 @@ function assertError(r: Record<string, unknown>, code: number | null, re: RegExp
   assertMatch(`${e.detail.message} ${e.detail.stderr}`, re, what);
 }
 
-Deno.test("a .ts sensor reaches only the hosts its header declares", async () => {
+Deno.test("a .ts sensor reaches only the hosts its header declares (within sandbox.allow_net)", async () => {
   await withServers(2, async ([a, b]) => {
-    await withLab({}, async (lab) => {
+    await withLab({ config: { sandbox: { allow_net: ["127.0.0.1"] } } }, async (lab) => {
       await tsSensor(lab, "nohdr", fetchBody(a.port));
       await tsSensor(lab, "reach", `// looop:net=127.0.0.1:${a.port}\n${fetchBody(a.port)}`);
       await tsSensor(lab, "other", `// looop:net=127.0.0.1:${a.port}\n${fetchBody(b.port)}`);
@@ -78,4 +78,36 @@ Deno.test("a .ts sensor: default export works, a hang is cut at the timeout, too
     assertError(await lab.snapshot("sensor-hang"), 124, /timed out after 2s/, "hang");
     assertError(await lab.snapshot("sensor-big"), null, /more than 200 bytes/, "big");
   });
+});
+
+Deno.test("a .ts sensor: a link to a secret reads nothing; one that allocates forever is an error, the pulse lives", async () => {
+  const home = Deno.env.get("HOME") ?? "/root";
+  const sshDir = `${home}/.ssh`;
+  const hadSsh = await exists(sshDir);
+  const secret = `${sshDir}/looop-ts-${crypto.randomUUID()}`;
+  try {
+    await Deno.mkdir(sshDir, { recursive: true, mode: 0o700 });
+    await Deno.writeTextFile(secret, "TS-SECRET-KEY\n");
+    await withLab({}, async (lab) => {
+      // A link in scratch/ (where sandboxed code may write) pointing at the secret.
+      await Deno.symlink(secret, `${lab.dir}/scratch/key`);
+      await tsSensor(
+        lab,
+        "link",
+        `let t = "";\ntry { t = await Deno.readTextFile("${lab.dir}/scratch/key"); } catch (e) { t = "error: " + e.name; }\n` +
+          `console.log(JSON.stringify({ signal: { leaked: t.includes("TS-SECRET") } }));\n`,
+      );
+      await tsSensor(lab, "hog", `const a = [];\nwhile (true) a.push(new Array(1e6).fill(Math.random()));\n`);
+      await lab.sensor("plain", `#!/bin/bash\necho '{"signal":{"ok":1}}'\n`);
+      await lab.beatExpect(0, "moved");
+      assertEquals(await lab.snapshot("sensor-link"), { signal: { leaked: false } });
+      assertError(await lab.snapshot("sensor-hog"), null, /ran out of memory/, "the hog");
+      assertEquals(await lab.snapshot("sensor-plain"), { signal: { ok: 1 } }, "the other sensors still read");
+      await lab.touchGoal("again", "x");
+      await lab.beatExpect(0, "moved"); // the next beat runs as usual
+    });
+  } finally {
+    await Deno.remove(secret).catch(() => {});
+    if (!hadSsh) await Deno.remove(sshDir, { recursive: true }).catch(() => {});
+  }
 });

@@ -27,7 +27,7 @@ Deno.test("no file or an empty file gives the defaults", () => {
     assertEquals(config.max_workers, 8);
     assertEquals(config.max_body_bytes, 262144);
     assertEquals(config.max_daily_usd, undefined);
-    assertEquals(config.sandbox, { mode: "auto", allow_net: [], allow_write: [] });
+    assertEquals(config.sandbox, { mode: "auto", allow_net: [], run_shell_net: [], pass_env: [], allow_write: [] });
     assertEquals(config.runners, {});
   }
 });
@@ -44,7 +44,13 @@ Deno.test("comments and trailing commas are accepted", () => {
   assertEquals(warnings, []);
   assertEquals(config.default, "claude");
   assertEquals(config.interval, 30);
-  assertEquals(config.sandbox, { mode: "off", allow_net: ["api.github.com"], allow_write: [] });
+  assertEquals(config.sandbox, {
+    mode: "off",
+    allow_net: ["api.github.com"],
+    run_shell_net: [],
+    pass_env: [],
+    allow_write: [],
+  });
   assertEquals(config.max_workers, 8, "keys not given keep their defaults");
 });
 

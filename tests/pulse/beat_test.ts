@@ -48,16 +48,19 @@ Deno.test("a changed world: one decide, one move, one journal line, one ledger l
 Deno.test("a run_shell move runs in the data dir, its output kept in runs/, its status journaled", async () => {
   await withLab({}, async (lab) => {
     await lab.replies(
-      { action: "run_shell", cmd: "pwd > where.txt; echo hello; echo oops >&2", reason: "look" },
+      { action: "run_shell", cmd: "pwd > scratch/where.txt; echo hello; echo oops >&2", reason: "look" },
       { action: "run_shell", cmd: "exit 2", reason: "fail", journal: "tried a failing command" },
     );
     const before = await lab.journal();
     const b = await lab.beatExpect(0, "moved");
-    assertEquals(await Deno.readTextFile(`${lab.dir}/where.txt`), `${lab.dir}\n`);
+    assertEquals(await Deno.readTextFile(`${lab.dir}/scratch/where.txt`), `${lab.dir}\n`);
     const log = await Deno.readTextFile(`${lab.dir}/runs/${/\d{8}-\S+/.exec(await runIds(lab))![0]}/shell.log`);
-    assertEquals(log, "$ pwd > where.txt; echo hello; echo oops >&2\nhello\n\n[stderr]\noops\n\n[exit 0]\n");
+    assertEquals(log, "$ pwd > scratch/where.txt; echo hello; echo oops >&2\nhello\n\n[stderr]\noops\n\n[exit 0]\n");
     assert(!(await lab.exists(".action-wal.json")), "the intent record is removed after the command");
-    assertMatch(b.result?.journal ?? "", / run_shell: pwd > where\.txt; echo hello; echo oops >&2 \(exit 0\)$/);
+    assertMatch(
+      b.result?.journal ?? "",
+      / run_shell: pwd > scratch\/where\.txt; echo hello; echo oops >&2 \(exit 0\)$/,
+    );
     await lab.touchGoal("g", "again");
     const failed = await lab.beatExpect(0, "moved");
     assertMatch(failed.result?.journal ?? "", / tried a failing command \(exit 2\)$/);
@@ -202,16 +205,23 @@ Deno.test("housekeeping: a worker that exits on its own is journaled once; an in
   });
 });
 
-Deno.test("housekeeping: .tmp leftovers go after a day, a killed writer's temp file after an hour; fresh files stay", async () => {
+Deno.test("housekeeping: scratch/ leftovers go after a day, a killed writer's temp file after an hour; fresh files stay", async () => {
   await withLab({}, async (lab) => {
-    const tmp = `${lab.dir}/.tmp`;
+    const tmp = `${lab.dir}/scratch`;
+    // A planted link to a file outside: the link goes as an entry, what it points to stays.
+    const outside = `${lab.base}/outside-target`;
+    await Deno.writeTextFile(outside, "keep me\n");
+    await Deno.symlink(outside, `${tmp}/old-link`);
     await Deno.mkdir(`${tmp}/old-dir/deep`, { recursive: true });
     await Deno.writeTextFile(`${tmp}/old-dir/deep/f`, "x");
     await Deno.writeTextFile(`${tmp}/old-file`, "x");
     await Deno.writeTextFile(`${tmp}/fresh-file`, "x");
     const twoDaysAgo = new Date(Date.now() - 2 * 86400_000);
-    await Deno.utime(`${tmp}/old-dir`, twoDaysAgo, twoDaysAgo);
-    await Deno.utime(`${tmp}/old-file`, twoDaysAgo, twoDaysAgo);
+    for (const p of ["old-dir/deep/f", "old-dir/deep", "old-dir", "old-file"]) {
+      await Deno.utime(`${tmp}/${p}`, twoDaysAgo, twoDaysAgo);
+    }
+    // A link's own time is now: make it old without touching its target.
+    await new Deno.Command("touch", { args: ["-h", "-d", twoDaysAgo.toISOString(), `${tmp}/old-link`] }).output();
     // A goal writer killed between its temp file and the rename: stale after an hour, fresh before.
     const goals = `${lab.dir}/goals`;
     await Deno.writeTextFile(`${goals}/.g.md.123456.tmp`, "half a goal");
@@ -219,7 +229,8 @@ Deno.test("housekeeping: .tmp leftovers go after a day, a killed writer's temp f
     await Deno.utime(`${goals}/.g.md.123456.tmp`, twoDaysAgo, twoDaysAgo);
     await lab.beat();
     const left = (await Array.fromAsync(Deno.readDir(tmp))).map((e) => e.name).sort();
-    assertEquals(left, ["fresh-file"]);
+    assertEquals(left, ["fresh-file", "tmp"]);
+    assertEquals(await Deno.readTextFile(outside), "keep me\n", "the link's target is untouched");
     const temps = (await Array.fromAsync(Deno.readDir(goals))).map((e) => e.name).filter((n) => n.endsWith(".tmp"));
     assertEquals(temps, [".h.md.789.tmp"]);
   });

@@ -221,9 +221,11 @@ Deno.test("a worker's very first output reaches output.log", async () => {
 Deno.test("a worker does not inherit the sandbox's TMPDIR for sensors, but keeps the user's own", async () => {
   await withLab(async (lab) => {
     const body = `echo "tmp=[\${CLAUDE_CODE_TMPDIR:-unset}]" > ${quote(lab.out("tmp"))}\nexec sleep 1000`;
-    // As in a pulse whose sandbox set it: the data dir's .tmp is dropped.
+    // As in a pulse whose sandbox set it: the data dir's scratch/tmp is dropped.
     await lab.script("w1", body);
-    let r = await lab.run(["_", "worker", "start", "w1", "b"], { env: { CLAUDE_CODE_TMPDIR: `${lab.dir}/.tmp` } });
+    let r = await lab.run(["_", "worker", "start", "w1", "b"], {
+      env: { CLAUDE_CODE_TMPDIR: `${lab.dir}/scratch/tmp` },
+    });
     assertEquals(r.code, 0, r.stderr);
     assertEquals(await lab.marker("tmp"), "tmp=[unset]");
     await lab.run(["_", "kill", "w1"]);
