@@ -6,58 +6,65 @@
  * scratch/ that looop reads afterwards, and each result is one line on the program's stdout,
  * `<nonce> <index> exit <code>` or `<nonce> <index> timeout`. The nonce reaches the program on its
  * stdin only, so a sensor that writes to the program's stdout cannot forge a result.
- * Needs bash 4.4; an older bash answers `<nonce> unsupported` and looop runs one sandbox per
- * sensor instead.
+ * Needs bash 5.1 (`wait -n -p`); an older bash answers `<nonce> unsupported` and looop runs one
+ * sandbox per sensor instead.
  */
 
 /** The program. Input on stdin: nonce, out dir, timeout s, grace s, KiB cap, parallel, then one
  * shell-quoted command per line. */
 export const MUX_SCRIPT = String.raw`
 IFS= read -r nonce || exit 0
-if (( BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4) )); then
+if (( BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1) )); then
   printf '%s unsupported\n' "$nonce"; exit 0
 fi
-set -m; exec 2>/dev/null # job notices
+# Job control: each sensor in a process group of its own. No command below runs in the
+# foreground (no $(...), no external program), so bash reaps children only inside wait.
+set -m; exec 2>/dev/null
 IFS= read -r dir; read -r timeout_s; read -r grace_s; read -r kib; read -r parallel
 mapfile -t jobs
 us() { local s=$1 f=000000; [[ $s == *.* ]] && { f=\${s#*.}000000; s=\${s%%.*}; }; printf -v "$2" %d $((10#$s * 1000000 + 10#\${f:0:6})); }
 us "$timeout_s" timeout_us; us "$grace_s" grace_us
-# A pipe for the jobs' results: a process substitution's pipe, reopened for reading and writing.
-exec {w}<> <(:); r=$w
 pid=(); started=(); term_at=()
-n=\${#jobs[@]}; next=0; running=0; finished=0
-report() { # index, what
-  kill -KILL -- "-\${pid[$1]}" 2>/dev/null
-  printf '%s %s %s\n' "$nonce" "$1" "$2"
+n=\${#jobs[@]}; next=0; running=0; finished=0; ticker=
+report() { # index, exit status
+  kill -KILL -- "-\${pid[$1]}" # whatever of its group outlived it
+  if [[ -n \${term_at[$1]} ]]; then printf '%s %s timeout\n' "$nonce" "$1"; else printf '%s %s exit %s\n' "$nonce" "$1" "$2"; fi
   unset "pid[$1]" "started[$1]" "term_at[$1]"
   running=$((running - 1)); finished=$((finished + 1))
 }
 while (( finished < n )); do
   while (( running < parallel && next < n )); do
     i=$next; next=$((next + 1))
-    ( trap : TERM; ulimit -f "$kib"; eval "\${jobs[$i]}" >"$dir/$i.out" 2>"$dir/$i.err" </dev/null
-      printf '%s %s %s\n' "$nonce" "$i" "$?" >&$w ) &
+    ( ulimit -f "$kib"; eval "exec \${jobs[$i]}" >"$dir/$i.out" 2>"$dir/$i.err" </dev/null ) &
     pid[$i]=$!; started[$i]=\${EPOCHREALTIME/./}; running=$((running + 1))
   done
-  now=\${EPOCHREALTIME/./}; soonest=0
+  now=\${EPOCHREALTIME/./}; soonest=$((now + 1000000))
   for i in "\${!pid[@]}"; do
     if [[ -z \${term_at[$i]} ]]; then
       due=$((started[$i] + timeout_us))
-      if (( due <= now )); then kill -TERM -- "-\${pid[$i]}" 2>/dev/null; term_at[$i]=$((now + grace_us)); due=\${term_at[$i]}; fi
+      if (( due <= now )); then kill -TERM -- "-\${pid[$i]}"; term_at[$i]=$((now + grace_us)); due=\${term_at[$i]}; fi
     else
       due=\${term_at[$i]}
-      (( due <= now )) && { report "$i" timeout; continue; }
+      if (( due <= now )); then kill -KILL -- "-\${pid[$i]}"; due=$((now + grace_us)); fi
     fi
-    (( soonest == 0 || due < soonest )) && soonest=$due
+    (( due < soonest )) && soonest=$due
   done
-  (( finished < n )) || break
-  left=$((soonest - now + 1000)); (( left < 1000 )) && left=1000
-  printf -v wait_s '%d.%06d' $((left / 1000000)) $((left % 1000000))
-  if IFS=' ' read -r -t "$wait_s" -u "$r" tag i rc; then
-    [[ $tag == "$nonce" && -n \${pid[$i]} ]] || continue
-    if [[ -n \${term_at[$i]} ]]; then report "$i" timeout; else report "$i" "exit $rc"; fi
+  # A timer, at most a second away, so that wait -n always returns.
+  if [[ -z $ticker ]]; then
+    left=$((soonest - now + 1000))
+    printf -v wait_s '%d.%06d' $((left / 1000000)) $((left % 1000000))
+    sleep "$wait_s" & ticker=$!
   fi
+  wait -n -p done; rc=$?
+  if [[ $done == "$ticker" ]]; then ticker=; fi
+  for i in "\${!pid[@]}"; do
+    if [[ \${pid[$i]} == "$done" ]]; then report "$i" "$rc"
+    # Reaped without being reported (bash may file a status away): its saved status.
+    elif ! kill -0 "\${pid[$i]}"; then wait "\${pid[$i]}"; report "$i" "$?"
+    fi
+  done
 done
+[[ -n $ticker ]] && kill "$ticker"
 exit 0
 `.replaceAll("\\$", "$");
 

@@ -53,6 +53,14 @@ async function plan(dd: DataDir, setup: SensorSetup): Promise<{ planned: Planned
     const path = `${dd.sensorsDir}/${file}`;
     let source: string | undefined;
     try {
+      if (statIfExists(path)?.isDirectory) {
+        failed[name] = toReading({
+          kind: "spawn-error",
+          message: `${path} is a directory`,
+          hint: "a sensor is an executable file",
+        });
+        continue;
+      }
       source = await readTextIfExists(path);
     } catch (e) {
       // A link where a sensor should be (sys/fs.ts refuses it), a directory, an unreadable file.
@@ -147,9 +155,7 @@ function reading(s: Pick<Planned, "kind">, run: SensorRun): Reading {
 
 /** Why a sensor that could not be started failed, when "chmod +x" is not the fix. */
 function spawnHint(path: string, message: string): string | undefined {
-  const st = statIfExists(path);
-  if (st?.isDirectory) return "it is a directory; a sensor is an executable file";
-  if (/No such file or directory/.test(message) && st?.isFile) {
+  if (/No such file or directory/.test(message) && statIfExists(path)?.isFile) {
     return "its #! line names a program that does not exist; fix the first line";
   }
   return undefined;

@@ -21,11 +21,26 @@ import type { DataDir } from "../store/layout.ts";
 import { sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
 import type { Launch } from "./start.ts";
 
-/** Lines for the terminal arrive as files in inbox/; the host types each and removes it. */
-async function drainInbox(inbox: string, write: (s: string) => void, resize: (c: number, r: number) => void) {
+type InboxHandlers = {
+  write: (s: string) => void;
+  resize: (cols: number, rows: number) => void;
+  /** `_ kill`: end the worker's process group (SIGTERM, SIGKILL after `graceMs`) */
+  end: (graceMs: number) => void;
+};
+
+/**
+ * Requests arrive as files in inbox/ (only looop writes there: the sandbox cannot); the host
+ * carries out each and removes it. Lines are typed into the terminal; a kill request ends the
+ * worker's group, which the host knows for sure as its own child (no pid read from a file).
+ */
+async function drainInbox(inbox: string, on: InboxHandlers) {
+  const { write, resize } = on;
   for (const name of await listNames(inbox)) {
     const path = `${inbox}/${name}`;
-    if (name.endsWith(".resize.json")) {
+    if (name.endsWith(".kill.json")) {
+      const r = await readJsonIfExists(path) as { grace_ms?: number } | undefined;
+      on.end(typeof r?.grace_ms === "number" && r.grace_ms >= 0 ? r.grace_ms : 5000);
+    } else if (name.endsWith(".resize.json")) {
       const r = await readJsonIfExists(path) as { cols?: number; rows?: number } | undefined;
       if (r?.cols && r?.rows) resize(r.cols, r.rows);
     } else if (name.endsWith(".txt")) {
@@ -87,6 +102,12 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     await writeMeta(dd, meta);
 
     const onTerm = () => killGroup(pty.pid, "SIGTERM");
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    const end = (graceMs: number) => {
+      if (killTimer) return;
+      killGroup(pty.pid, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(pty.pid, "SIGKILL"), graceMs);
+    };
     Deno.addSignalListener("SIGTERM", onTerm);
     Deno.addSignalListener("SIGHUP", () => {}); // the terminal that started us may go away
     let watcher: Deno.FsWatcher | undefined;
@@ -95,14 +116,13 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     } catch { /* polled below */ }
     let ended = false;
     const inboxLoop = (async () => {
-      const write = (s: string) => pty.write(s);
-      const resize = (c: number, r: number) => pty.resize(c, r);
-      const tick = setInterval(() => drainInbox(f.inbox, write, resize).catch(() => {}), 500);
+      const on: InboxHandlers = { write: (s) => pty.write(s), resize: (c, r) => pty.resize(c, r), end };
+      const tick = setInterval(() => drainInbox(f.inbox, on).catch(() => {}), 500);
       try {
         if (watcher) {
           for await (const _ of watcher) {
             if (ended) break;
-            await drainInbox(f.inbox, write, resize).catch(() => {});
+            await drainInbox(f.inbox, on).catch(() => {});
           }
         }
       } finally {
@@ -112,6 +132,8 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
 
     const exit = await pty.exited;
     ended = true;
+    clearTimeout(killTimer);
+    killGroup(pty.pid, "SIGKILL"); // whatever of its group outlived it (the pid is still reserved)
     // Output can trail the exit by a moment: wait until the terminal has been quiet briefly.
     for (let i = 0; i < 20 && Date.now() - lastData < 100; i++) await new Promise((r) => setTimeout(r, 50));
     await writing;

@@ -5,10 +5,11 @@
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
 import { exists, writeFileAtomic } from "../sys/fs.ts";
-import { type SignalOutcome, signalVerified } from "../sys/process.ts";
+import { signalGroupOfGone, type SignalOutcome, signalVerified } from "../sys/process.ts";
 import { waitFor } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
 import { isSessionAlive, PULSE_ID, readSession, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
+import { requestEnd } from "./tell.ts";
 
 export const KILL_GRACE_MS = 5000;
 
@@ -53,20 +54,21 @@ export async function killSession(dd: DataDir, id: string, graceMs = KILL_GRACE_
   }
   if (s.status.kind !== "running") return { kind: "already-ended", state: s.status.kind };
   await writeFileAtomic(f.killRequested, new Date().toISOString() + "\n");
-  const asked = worker ? await group("SIGTERM") : host ? await signalVerified(host, "SIGTERM") : none;
-  if (asked.kind === "stranger" || asked.kind === "unverified") return { kind: "not-signalled", why: asked.why };
+  // The live host ends its own child, which it knows for sure: no pid read from a file is needed.
+  await requestEnd(dd, id, graceMs);
   let forced = false;
   if (!(await endedWithin(dd, id, graceMs))) {
     forced = true;
-    await group("SIGKILL");
-    // The host records the exit once its terminal's process is gone; only a stuck host is killed.
-    if (!(await endedWithin(dd, id, 2000)) && host) {
-      await signalVerified(host, "SIGKILL");
+    // The host sends SIGKILL now too; if it is stuck itself, the recorded pids are used, verified.
+    const asked = await group("SIGKILL");
+    if (!(await endedWithin(dd, id, 2000))) {
+      if (asked.kind === "stranger" || asked.kind === "unverified") return { kind: "not-signalled", why: asked.why };
+      if (host) await signalVerified(host, "SIGKILL");
       await endedWithin(dd, id, 2000);
     }
   }
-  // Whatever of the group survived SIGTERM (a child that ignores it) goes now.
-  await group("SIGKILL");
+  // Whatever of the group survived (a child that ignores SIGTERM) goes now.
+  if (worker) await signalGroupOfGone(worker, "SIGKILL");
   const after = await readSession(dd, id);
   if (!after.exit) await writeExit(dd, id, { code: null, signal: "SIGKILL", ts: new Date().toISOString() });
   if (after.meta && after.meta.state === "running") await writeMeta(dd, { ...after.meta, state: "killed" });

@@ -22,6 +22,14 @@ export async function tellSession(dd: DataDir, id: string, text: string): Promis
   await writeFileAtomic(`${sessionFiles(dd, id).inbox}/${inboxName(".txt")}`, text + "\r", 0o600);
 }
 
+/** Ask the worker's host to end it: SIGTERM to its group, SIGKILL after `graceMs`. */
+export async function requestEnd(dd: DataDir, id: string, graceMs: number): Promise<void> {
+  await writeFileAtomic(
+    `${sessionFiles(dd, id).inbox}/${inboxName(".kill.json")}`,
+    JSON.stringify({ grace_ms: graceMs }),
+  );
+}
+
 /** Resize the worker's terminal (used by `watch` to fit its pane). */
 export async function resizeSession(dd: DataDir, id: string, cols: number, rows: number): Promise<void> {
   await requireLive(dd, id);

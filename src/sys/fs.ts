@@ -264,18 +264,24 @@ export async function readBytesIfExists(path: string): Promise<Uint8Array> {
 }
 
 /** The first `maxBytes` bytes of a file (never through a link); empty when missing. */
-export async function readPrefix(path: string, maxBytes: number): Promise<Uint8Array> {
-  const file = await openRead(path);
-  if (!file) return new Uint8Array();
+export function readPrefix(path: string, maxBytes: number): Promise<Uint8Array> {
+  assertNoLink(path);
+  let file: Deno.FsFile;
   try {
-    const buf = new Uint8Array(maxBytes);
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return Promise.resolve(new Uint8Array());
+    throw fsError(e, "read", path);
+  }
+  try {
+    const buf = new Uint8Array(Math.min(maxBytes, Math.max(0, file.statSync().size) + 1));
     let off = 0;
     while (off < buf.length) {
-      const n = await file.read(buf.subarray(off));
+      const n = file.readSync(buf.subarray(off));
       if (n === null) break;
       off += n;
     }
-    return buf.subarray(0, off);
+    return Promise.resolve(buf.subarray(0, off));
   } finally {
     file.close();
   }

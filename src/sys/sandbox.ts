@@ -66,6 +66,8 @@ let currentKey: string | undefined;
 let lib: Lib | undefined;
 /** Wrapped commands, by command and hosts: wrapping costs more than running a small command. */
 const wraps = new Map<string, { wrapped: string; id: string; at: number }>();
+/** Runs in flight per wrap id: its host list is registered while at least one runs. */
+const inFlight = new Map<string, number>();
 
 /** 128 random bits, base64url: the id that binds a command's connections to its host list. */
 function unguessableId(): string {
@@ -211,11 +213,19 @@ export async function runConfined(cmd: string, c: Confinement, opts: Omit<RunOpt
     w = { wrapped, id, at: Date.now() };
     wraps.set(key, w);
   }
-  if (c.net.length) SandboxManager.registerCommandNetworkLists(w.id, { allowedDomains: c.net });
+  const { id } = w;
+  const running = inFlight.get(id) ?? 0;
+  if (c.net.length && running === 0) SandboxManager.registerCommandNetworkLists(id, { allowedDomains: c.net });
+  inFlight.set(id, running + 1);
   try {
     return await runProcess(["bash", "-c", w.wrapped], { ...opts, env: c.env, clearEnv: true });
   } finally {
-    if (c.net.length) SandboxManager.unregisterCommandNetworkLists(w.id);
+    const left = (inFlight.get(id) ?? 1) - 1;
+    if (left > 0) inFlight.set(id, left);
+    else {
+      inFlight.delete(id);
+      if (c.net.length) SandboxManager.unregisterCommandNetworkLists(id);
+    }
     // Removes the mount points the library made on the host for this command (SPEC §10: a fresh
     // data dir must not be left with read-only placeholder files).
     SandboxManager.cleanupAfterCommand();
@@ -229,6 +239,7 @@ export async function resetSandbox(): Promise<void> {
   current = undefined;
   currentKey = undefined;
   wraps.clear();
+  inFlight.clear();
   if (s.kind === "on" && lib) {
     lib.SandboxManager.cleanupAfterCommand();
     await lib.SandboxManager.reset();

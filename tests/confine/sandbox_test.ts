@@ -190,6 +190,12 @@ Deno.test("no bubblewrap: required refuses sensors and run_shell; auto runs sens
     assert(!(await exists(marker)), "the run_shell ran without a sandbox in mode auto");
     state = JSON.parse((await lab.ok(["_", "state", "--json"], { env: { PATH } })).stdout);
     assertMatch(String(state.sandbox), /^off:/);
+    // An LLM-written sensor would run every beat unconfined: refused too, with the same fix.
+    await lab.touchGoal("steer", "a sensor");
+    await lab.replies({ action: "write_sensor", name: "llm", script: "#!/bin/bash\necho '{}'\n" });
+    const sensorMove = await lab.beatExpect(3, "refused", { PATH });
+    assertMatch(sensorMove.result?.reason ?? "", /write_sensor \(sandbox\): no OS sandbox here .*"mode": "off"/);
+    assert(!(await exists(`${lab.dir}/sensors/llm.sh`)), "the sensor was written");
 
     // off: the user accepted the risk, so it runs.
     await lab.configure({ sandbox: { mode: "off" } });

@@ -199,15 +199,26 @@ sensorCase("a missing interpreter", {
   reading: (lab) =>
     cannotRun(lab, "No such file or directory", "its #! line names a program that does not exist; fix the first line"),
 });
+// looop never follows a link in its data dir (SPEC §10), dangling or not.
 sensorCase("a dangling symlink", {
   script: "",
   arrange: (lab) => Deno.symlink(`${lab.base}/nowhere.sh`, `${lab.dir}/sensors/bad.sh`),
-  reading: (lab) => cannotRun(lab, "No such file or directory", "it is a symlink to nothing; fix or remove it"),
+  reading: (lab) =>
+    sensorError(
+      null,
+      `refusing to use ${lab.dir}/sensors/bad.sh: ${lab.dir}/sensors/bad.sh is a symbolic link, and looop never ` +
+        "follows a link in its data dir — remove the link (a sandboxed sensor or run_shell may have planted it) and " +
+        "put back the real file or folder",
+    ),
 });
 sensorCase("a directory named like a sensor", {
   script: "",
   arrange: (lab) => Deno.mkdir(`${lab.dir}/sensors/bad.sh`),
-  reading: (lab) => cannotRun(lab, "Permission denied", "it is a directory; a sensor is an executable file"),
+  reading: (lab) =>
+    sensorError(
+      127,
+      `could not run the sensor: ${lab.dir}/sensors/bad.sh is a directory (a sensor is an executable file)`,
+    ),
 });
 
 // ---------------------------------------------------------------- runner streams
