@@ -156,7 +156,9 @@ CONFIG ($LOOOP_CONFIG, else <data dir>/config.json; JSONC: comments and trailing
   A broken file is an error naming file:line:column or the key path; unknown keys are warned about.
 
 SECURITY
-  Trusted: looop, you (and a concierge for you), and workers (full agents, like your shell).
+  Trusted: looop, you (and a concierge for you), and workers: the agents you ask to do real work
+  with your tools and keys run like your shell; their contract asks them to sandbox code work
+  and to ask a human before anything irreversible.
   Not trusted: what the decide produces, and what sensors and run_shell do or print. Those run
   in an OS sandbox (bubblewrap + socat + ripgrep on Linux, sandbox-exec on macOS), where they:
   - write only <data>/scratch/ (TMPDIR=<data>/scratch/tmp) and sandbox.allow_write; the rest of

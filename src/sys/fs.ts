@@ -8,8 +8,8 @@ import { Exit, LooopError } from "../core/errors.ts";
 
 const enc = new TextEncoder();
 
-/** The trees looop owns (its data dirs), each with where it really is once it exists. */
-const trees: { root: string; real?: string }[] = [];
+/** The trees looop owns (its data dirs). */
+const trees: { root: string }[] = [];
 
 /**
  * From now on, refuse every path inside `root` that goes through a symbolic link (SPEC §10:
@@ -19,7 +19,7 @@ export function guardTree(root: string): void {
   if (!trees.some((t) => t.root === root)) trees.push({ root });
 }
 
-function treeOf(path: string): { root: string; real?: string } | undefined {
+function treeOf(path: string): { root: string } | undefined {
   return trees.find((t) => path.startsWith(t.root + "/"));
 }
 
@@ -42,50 +42,46 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
 }
 
 /** The first symbolic link on the way from the tree's root to `path` (inclusive), if any. */
+/**
+ * Folders found to be real folders (not links) a moment ago: a verb that reads a thousand files of
+ * one folder looks at the folder once, not a thousand times. A check is a moment old at any rate
+ * when the file is used; this widens that moment to VERIFIED_FOR_MS.
+ */
+const verified = new Map<string, number>();
+const VERIFIED_FOR_MS = 100;
+
 function firstLink(root: string, path: string): string | undefined {
   let p = root;
-  for (const part of path.slice(root.length + 1).split("/")) {
+  const parts = path.slice(root.length + 1).split("/");
+  const now = performance.now();
+  for (const [i, part] of parts.entries()) {
     p += "/" + part;
-    const st = lstatOrUndefined(p);
+    const last = i === parts.length - 1;
+    if (!last && now - (verified.get(p) ?? -Infinity) < VERIFIED_FOR_MS) continue;
+    let st: Deno.FileInfo | undefined;
+    try {
+      st = lstatOrUndefined(p);
+    } catch {
+      return undefined; // cannot be looked at (permissions): the operation itself says so
+    }
     if (!st) return undefined;
     if (st.isSymlink) return p;
+    if (!last && st.isDirectory) verified.set(p, now);
   }
   return undefined;
 }
 
 /**
  * Throw unless `path` (inside a guarded tree) is reached without any symbolic link below the
- * tree's root, the last part included. A path outside every guarded tree is not checked.
- * Cheap: one lstat of the path and one realpath of its parent.
+ * tree's root, the last part included. A path outside every guarded tree is not checked, nor
+ * the root itself (the user may reach the data dir through a link of their own). Cheap: one
+ * lstat per part below the root, up to the first that does not exist.
  */
 export function assertNoLink(path: string): void {
   const tree = treeOf(path);
   if (!tree) return;
-  if (tree.real === undefined) {
-    try {
-      tree.real = Deno.realPathSync(tree.root);
-    } catch (e) {
-      // Nothing under it yet, or no dir there at all: the operation itself says so.
-      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return;
-      throw e;
-    }
-  }
-  const st = lstatOrUndefined(path);
-  if (st?.isSymlink) throw linkRefusal(path, path);
-  const parent = dirOf(path);
-  if (parent === tree.root) return;
-  let real: string;
-  try {
-    real = Deno.realPathSync(parent);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
-    const link = firstLink(tree.root, parent);
-    if (link) throw linkRefusal(path, link);
-    return; // the parent does not exist yet
-  }
-  if (real !== tree.real + parent.slice(tree.root.length)) {
-    throw linkRefusal(path, firstLink(tree.root, parent) ?? parent);
-  }
+  const link = firstLink(tree.root, path);
+  if (link) throw linkRefusal(path, link);
 }
 
 function dirOf(path: string): string {
