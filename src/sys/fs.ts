@@ -44,11 +44,17 @@ function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
 /** The first symbolic link on the way from the tree's root to `path` (inclusive), if any. */
 /**
  * Folders found to be real folders (not links) a moment ago: a verb that reads a thousand files of
- * one folder looks at the folder once, not a thousand times. A check is a moment old at any rate
- * when the file is used; this widens that moment to VERIFIED_FOR_MS.
+ * one folder looks at the folder once, not a thousand times. Forgotten whenever a command this
+ * process ran has ended (sys/spawn.ts): a sensor or run_shell without a sandbox may have swapped
+ * a folder for a link meanwhile, and looop's next write must see it.
  */
 const verified = new Map<string, number>();
 const VERIFIED_FOR_MS = 100;
+
+/** A child process ended: what it could have changed is looked at again. */
+export function forgetVerified(): void {
+  verified.clear();
+}
 
 function firstLink(root: string, path: string): string | undefined {
   let p = root;

@@ -8,6 +8,7 @@
  * process); else (macOS) from `detached: true`, which forks the whole looop process (3.5x).
  * (Deno 2.9 ignores `detached` in `.output()`.)
  */
+import { forgetVerified } from "./fs.ts";
 import { killGroup } from "./process.ts";
 import {
   type ByteWriter,
@@ -210,6 +211,7 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   const err = drain(child.stderr, { max: opts.stderrTailBytes ?? 2048, keep: "tail", stop: readingEnds });
   const status = await child.status;
   clearTimeout(timer);
+  forgetVerified(); // the command may have swapped a folder of the data dir for a link
   // The process is gone: whatever else of its group is left (holding the pipes open) goes now.
   killGroup(pid, "SIGKILL");
   clearTimeout(graceTimer);

@@ -23,6 +23,7 @@ import {
 } from "../../src/sys/fs.ts";
 import { LooopError } from "../../src/core/errors.ts";
 import { withTempDir } from "../helpers.ts";
+import { runProcess } from "../../src/sys/spawn.ts";
 
 /** A guarded data dir `root` and an outside dir with a file in it, for `fn`. */
 async function withTree(fn: (root: string, outside: string) => Promise<void>): Promise<void> {
@@ -118,6 +119,19 @@ Deno.test("housekeeping removes a planted link as an entry and never what it poi
     await new Deno.Command("touch", { args: ["-h", "-d", old.toISOString(), `${scratch}/planted`] }).output();
     await removeOlderThan(scratch, Date.now() - 86400_000, () => true, { deep: true });
     assert(!listing(scratch).includes("planted"));
+    assertEquals(listing(outside), ["keep.txt"]);
+  });
+});
+
+Deno.test("a folder swapped for a link by a command looop ran is seen at once, though it was just checked", async () => {
+  await withTree(async (root, outside) => {
+    await writeFileAtomic(`${root}/goals/a.md`, "a\n"); // goals/ checked a moment ago
+    const r = await runProcess(["bash", "-c", `mv goals goals.old && ln -s ${outside} goals`], {
+      cwd: root,
+      timeoutMs: 10_000,
+    });
+    assertEquals(r.outcome, { kind: "exited", code: 0, signal: null });
+    await assertRejects(() => writeFileAtomic(`${root}/goals/b.md`, "b\n"), /goals is a symbolic link/);
     assertEquals(listing(outside), ["keep.txt"]);
   });
 });
