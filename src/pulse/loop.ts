@@ -7,7 +7,7 @@
 import { type Config } from "../core/config.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { ensureDir, readJsonIfExists } from "../sys/fs.ts";
-import { type Held, tryLockExclusive } from "../sys/lock.ts";
+import { type Held, PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { processStart, signalGroupOfGone } from "../sys/process.ts";
 import { reapOrphanSandboxes, resetSandbox } from "../sys/sandbox.ts";
 import { env } from "../sys/env.ts";
@@ -42,7 +42,7 @@ export function intervalS(config: Config): number {
  */
 export async function takePulseLock(dd: DataDir): Promise<Held> {
   await ensureDir(sessionFiles(dd, PULSE_ID).dir);
-  const lock = await tryLockExclusive(dd.pulseLock);
+  const lock = await tryLockExclusive(dd.pulseLock, PROBE_GRACE_MS);
   if (lock) {
     await reapOrphanSandboxes(dd.scratchDir);
     return lock;

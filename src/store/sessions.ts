@@ -27,6 +27,8 @@ export function sessionFiles(dd: DataDir, id: string) {
     killRequested: `${dir}/kill-requested`,
     /** the host's own errors, if any */
     hostLog: `${dir}/host.log`,
+    /** the host process's stderr: what a crash before its own error handling printed */
+    hostErr: `${dir}/host.err`,
   };
 }
 

@@ -14,7 +14,7 @@ import {
   readTextIfExists,
   removeIfExists,
 } from "../sys/fs.ts";
-import { tryLockExclusive } from "../sys/lock.ts";
+import { PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { killGroup, processFacts } from "../sys/process.ts";
 import { spawnPty } from "../sys/pty.ts";
 import type { DataDir } from "../store/layout.ts";
@@ -53,7 +53,7 @@ async function drainInbox(inbox: string, on: InboxHandlers) {
 
 export async function runHost(dd: DataDir, id: string): Promise<number> {
   const f = sessionFiles(dd, id);
-  const lock = await tryLockExclusive(f.hostLock);
+  const lock = await tryLockExclusive(f.hostLock, PROBE_GRACE_MS);
   if (!lock) throw new LooopError(`session ${id} already has a host`, "");
   try {
     const launch = await readJsonIfExists(f.launch) as Launch | undefined;

@@ -89,6 +89,7 @@ export async function startWorker(
     const bin = await looopBin(dd);
     spawnDetached([...selfArgv(), "_", "host", id], {
       cwd: dd.root,
+      stderrFile: files.hostErr,
       env: { LOOOP_DATA_DIR: dd.root, LOOOP_CONFIG: dd.configPath, LOOOP_BIN: bin },
     });
   });
@@ -100,7 +101,10 @@ export async function startWorker(
     return log.trim() ? { failed: log.trim().split("\n").pop() ?? "" } : undefined;
   }, { timeoutMs: 15_000, pollMs: 50 });
   if (ready.kind === "timeout" || "failed" in ready.value) {
-    const why = ready.kind === "timeout" ? "its host did not report within 15 s" : ready.value.failed;
+    const crashed = (await readTextIfExists(files.hostErr).catch(() => undefined))?.trim().split("\n").pop();
+    const why = ready.kind === "timeout"
+      ? `its host did not report within 15 s${crashed ? ` (its stderr: ${crashed.slice(0, 300)})` : ""}`
+      : ready.value.failed;
     throw new LooopError(`worker '${id}' did not start: ${why}`, `see ${files.dir}/host.log`, Exit.refused);
   }
   return ready.value;

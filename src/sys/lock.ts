@@ -33,13 +33,25 @@ export async function lockExclusive(path: string): Promise<Held> {
   return held(file);
 }
 
-/** Take an exclusive lock if free; undefined when another holds it. */
-export async function tryLockExclusive(path: string): Promise<Held | undefined> {
+/**
+ * Take an exclusive lock if free; undefined when another holds it. `graceMs`: keep trying that
+ * long, for a liveness lock, which isLockHeld's shared probe holds for an instant (a `_ state` or
+ * the starter watching for the host): a real holder holds it for good, a probe lets go at once.
+ */
+export async function tryLockExclusive(path: string, graceMs = 0): Promise<Held | undefined> {
   const file = await openLockFile(path);
-  if (await file.tryLock(true)) return held(file);
+  const until = Date.now() + graceMs;
+  while (true) {
+    if (await file.tryLock(true)) return held(file);
+    if (Date.now() >= until) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
   file.close();
   return undefined;
 }
+
+/** How long a liveness lock's new holder waits out probes before it concludes the lock is taken. */
+export const PROBE_GRACE_MS = 1000;
 
 /** Run `fn` while holding the exclusive lock at `path`. */
 export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {

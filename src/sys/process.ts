@@ -8,9 +8,20 @@ import { runProcess } from "./spawn.ts";
  * Start `argv` in a new session and process group, detached from this process and its terminal,
  * with no stdio. It survives this process and its whole group being killed.
  */
-export function spawnDetached(argv: string[], opts: { cwd: string; env?: Record<string, string> }): number {
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
+export function spawnDetached(
+  argv: string[],
+  opts: {
+    cwd: string;
+    env?: Record<string, string>; /** appended with its stderr (a crash that skips its own log) */
+    stderrFile?: string;
+  },
+): number {
+  // sh opens the file and execs the program in its place: the pid is the program's.
+  const run = opts.stderrFile
+    ? ["/bin/sh", "-c", 'f=$1; shift; exec "$@" 2>>"$f"', "sh", opts.stderrFile, ...argv]
+    : argv;
+  const child = new Deno.Command(run[0], {
+    args: run.slice(1),
     cwd: opts.cwd,
     env: opts.env,
     detached: true,

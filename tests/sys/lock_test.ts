@@ -119,3 +119,35 @@ Deno.test("withLock waits for a lock held by another process until that process 
     assertEquals(entered, true);
   });
 });
+
+Deno.test("a liveness probe's instant of shared lock does not make a new holder give up (grace); a real holder does", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/host.lock`;
+    await Deno.writeTextFile(path, "");
+    // Another process holds a shared lock for 200 ms, as isLockHeld would for an instant.
+    const script = `const f = await Deno.open(${JSON.stringify(path)}, { read: true });
+await f.lock(false);
+console.log("shared");
+await new Promise((r) => setTimeout(r, 200));`;
+    const probe = new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-prompt", `--allow-read=${path}`, script],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = probe.stdout.getReader();
+    await reader.read(); // "shared": it holds the lock now
+    reader.releaseLock();
+    assertEquals(await tryLockExclusive(path), undefined, "without a grace the probe wins");
+    const mine = await tryLockExclusive(path, 5000);
+    assert(mine !== undefined, "with a grace the lock is taken once the probe lets go");
+    mine.release();
+    await probe.status;
+    // A real holder keeps it past the grace.
+    const holder = await holdSessionLock(dir, "w9");
+    try {
+      assertEquals(await tryLockExclusive(`${dir}/sessions/w9/host.lock`, 300), undefined);
+    } finally {
+      await killHolder(holder);
+    }
+  });
+});
