@@ -6,6 +6,7 @@ import { reportWorker, workerBench } from "./worker_bench.ts";
 import { pulseBenches } from "./pulse_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
 import { spawnBench } from "./spawn_bench.ts";
+import { decideBench } from "./decide_bench.ts";
 
 const s = await stateBench();
 console.log(
@@ -23,3 +24,4 @@ console.log(reportWorker(await workerBench()));
 for (const line of await pulseBenches()) console.log(line);
 console.log(await spawnBench());
 console.log(await sandboxBench());
+for (const line of await decideBench()) console.log(line);

@@ -27,7 +27,8 @@ THE BEAT
      world moved
   6. budget breaker: with max_daily_usd, today's ledger total at or over it pauses decides until
      local midnight (journaled once a day); so do 3 decides in a row whose runner reported no cost
-  7. decide: the runner's "tick" gets the prompt on stdin (cwd = data dir, 10 min timeout); its
+  7. decide: the runner's "tick" gets the prompt on stdin (cwd = a fresh empty dir under
+     runs/<run_id>/, 10 min timeout; the built-in presets run it with no tools); its
      event stream goes to the pulse log and runs/<run_id>/, its cost to the ledger; the move comes
      from .decision.json if the runner wrote one, else from the ONE JSON object in its answer
   8. gate the move; a malformed or refused move is journaled with its reason and arms backoff
@@ -179,7 +180,9 @@ SECURITY
   sensors/<name>.ts runs in its own process (128 MB heap) inside the sandbox, in a Deno Worker
   that may only read the data dir and reach the hosts of its "// looop:net=" header (none
   without one); it prints ONE JSON object or default-exports a function returning it.
-  The decide's runner still runs with its own tools, outside the sandbox (the next issue).
+  The decide is text: the presets run the runner's tick with no tools (pi, claude; codex keeps
+  request_user_input and view_image, which run no command, in its read-only sandbox), no MCP,
+  plugins, skills or context files, in a fresh empty dir under runs/<run_id>/.
 
 ENVIRONMENT
   LOOOP_DATA_DIR, LOOOP_CONFIG, XDG_STATE_HOME, HOME     where the data dir and config are

@@ -7,22 +7,48 @@
 export type CostSpec = { type: string; pointer: string; mode: "sum" | "total" };
 export type PresetRunner = { tick: string; interactive: string; resume?: string; cost?: CostSpec };
 
+/** The decide's own system prompt, for the CLIs that take one instead of their agent prompt. */
+export const DECIDER_SYSTEM = "You are the decider of looop. You have no tools: answer the user message with " +
+  "exactly one JSON object, the move it asks for.";
+
+/**
+ * What the decide's `tick` leaves out, per CLI (SPEC §10: the decide is text): every tool, MCP
+ * server, plugin, extension and skill, every project context file (AGENTS.md, CLAUDE.md), and the
+ * session kept on disk; with the CLI's own agent prompt replaced by DECIDER_SYSTEM where it can
+ * be. codex has no switch for its last two tools, request_user_input (refused in exec mode) and
+ * view_image, neither of which runs a command; it also runs in its read-only sandbox.
+ */
+const CODEX_TOOLLESS = [
+  "--ephemeral",
+  "--sandbox read-only",
+  ...["shell_tool", "unified_exec", "goals", "multi_agent", "apps", "plugins", "image_generation", "sleep_tool"]
+    .map((f) => `--disable ${f}`),
+  "--disable tool_suggest --disable skill_search",
+  "-c skills.include_instructions=false -c skills.bundled.enabled=false",
+  "-c include_permissions_instructions=false -c include_environment_context=false -c include_apps_instructions=false",
+  "-c project_doc_max_bytes=0",
+  `-c 'instructions=${JSON.stringify(DECIDER_SYSTEM)}'`,
+].join(" ");
+
 /** The runner presets: code, so a later looop's better presets reach users who did not override them. */
 export const RUNNER_PRESETS: Record<string, PresetRunner> = {
   pi: {
-    tick: "pi -p --mode json",
+    tick: "pi -p --mode json --no-tools --no-extensions --no-skills --no-context-files --no-session",
     interactive: "pi @{{prompt_file}}",
     resume: "pi --session",
     cost: { type: "message_end", pointer: "/message/usage/cost/total", mode: "sum" },
   },
   claude: {
-    tick: "claude -p --output-format stream-json --verbose --dangerously-skip-permissions",
+    // No CLAUDE.md (claude looks for them in every parent dir) and no project settings either.
+    tick: "CLAUDE_CODE_DISABLE_CLAUDE_MDS=1 CLAUDE_CODE_DISABLE_AUTO_MEMORY=1 claude -p --output-format stream-json " +
+      `--verbose --tools "" --strict-mcp-config --setting-sources user --no-session-persistence ` +
+      `--system-prompt ${JSON.stringify(DECIDER_SYSTEM)}`,
     interactive: 'claude --dangerously-skip-permissions "$(cat {{prompt_file}})"',
     resume: "claude --resume",
     cost: { type: "result", pointer: "/total_cost_usd", mode: "total" },
   },
   codex: {
-    tick: "codex exec --json --skip-git-repo-check -",
+    tick: `codex exec --json --skip-git-repo-check ${CODEX_TOOLLESS} -`,
     // Nobody watches a worker's terminal: approvals would wait forever (as claude's flag above).
     // Codex 0.169 otherwise hosts its TUI in an app-server daemon that outlives `_ kill`; `-c`
     // (unlike `--disable`) is accepted by versions without that feature.

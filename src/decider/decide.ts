@@ -80,13 +80,16 @@ export async function decide(
       true,
     );
   }
-  const decisionFile = `${dd.root}/.decision.json`;
-  await removeIfExists(decisionFile);
+  // A fresh, empty working dir of its own: no AGENTS.md, CLAUDE.md or .claude/ planted in the data
+  // dir reaches the runner. A custom runner may still leave its move in .decision.json there.
+  const cwd = `${dir}/cwd`;
+  await ensureDir(cwd, 0o700);
+  const decisionFile = `${cwd}/.decision.json`;
   const stream = await openAppend(`${dir}/stream.jsonl`, 0o600);
   let partial = "";
   const dec = new TextDecoder();
   const r = await runProcess(["bash", "-c", opts.runner.tick], {
-    cwd: dd.root,
+    cwd,
     stdin: opts.prompt,
     timeoutMs: opts.timeoutS * 1000,
     maxStdoutBytes: 16 * 1024 * 1024,
@@ -116,7 +119,12 @@ export async function decide(
     return fail(`the runner ${how}${why ? `: ${why.slice(0, 200)}` : ""}`, cost);
   }
   if (summary.error) return fail(`the runner reported an error: ${summary.error.slice(0, 300)}`, cost);
-  const fromFile = await readTextIfExists(decisionFile);
+  let fromFile: string | undefined;
+  try {
+    fromFile = await readTextIfExists(decisionFile);
+  } catch (e) {
+    return fail(`.decision.json: ${e instanceof Error ? e.message : String(e)}`, cost); // a link, a directory
+  }
   let value: Record<string, unknown>;
   if (fromFile !== undefined) {
     await removeIfExists(decisionFile);

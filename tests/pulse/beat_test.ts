@@ -31,13 +31,15 @@ Deno.test("a changed world: one decide, one move, one journal line, one ledger l
     assertEquals(await lab.journalSince(before), added, "a skipped beat journals nothing");
     assertEquals((await lab.ledger()).length, 1, "a skipped beat records no cost");
 
-    // runs/<run_id>/ keeps what was sent and what came back; the runner ran in the data dir.
+    // runs/<run_id>/ keeps what was sent and what came back; the runner ran in runs/<run_id>/cwd,
+    // a fresh empty dir (no context file of the data dir reaches it).
     const runs = [];
     for await (const e of Deno.readDir(`${lab.dir}/runs`)) runs.push(e.name);
     assertEquals(runs.length, 1);
     const run = `${lab.dir}/runs/${runs[0]}`;
     assertEquals((await Deno.readTextFile(`${run}/prompt.md`)).trimEnd(), (await lab.prompts())[0]);
-    assertMatch(await Deno.readTextFile(`${run}/stream.jsonl`), new RegExp(`"cwd":"${lab.dir}"`));
+    assertMatch(await Deno.readTextFile(`${run}/stream.jsonl`), new RegExp(`"cwd":"${run}/cwd"`));
+    assertEquals([...Deno.readDirSync(`${run}/cwd`)], [], "the runner's dir is empty");
     assertEquals(JSON.parse(await Deno.readTextFile(`${run}/move.json`)), b.result?.move);
 
     // `_ beat` ended, and with it everything it started (the sandbox's proxies too).
