@@ -1,6 +1,8 @@
 /** The pulse's verbs: `up`, `down` (human), `_ beat` and the hidden `_ pulse` (steer). */
 import type { Command } from "@commander-js/extra-typings";
+import { type Config, resolveRunner, runnerNames } from "../core/config.ts";
 import { Exit, LooopError } from "../core/errors.ts";
+import { commandProgram } from "../core/shell.ts";
 import { runBeat } from "../pulse/beat.ts";
 import { makeLog } from "../pulse/log.ts";
 import { DECIDE_TIMEOUT_S, journalBeatError, runPulse, sensorLimits, takePulseLock } from "../pulse/loop.ts";
@@ -9,7 +11,7 @@ import type { DataDir } from "../store/layout.ts";
 import { killSession } from "../supervisor/kill.ts";
 import { useColour } from "../sys/env.ts";
 import { ensureDir, openAppend } from "../sys/fs.ts";
-import { signalGroupOfGone, signalVerified, spawnDetached } from "../sys/process.ts";
+import { onPath, signalGroupOfGone, signalVerified, spawnDetached } from "../sys/process.ts";
 import { resetSandbox } from "../sys/sandbox.ts";
 import { selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
@@ -44,7 +46,7 @@ export function registerPulseHuman(program: Command) {
     .option("--foreground", "run the pulse in this process, logging to stdout (for systemd, launchd, tests)")
     .action(async (o) => {
       const dd = await dataDir();
-      await config(dd); // a broken config refuses to start the pulse
+      checkRunner(dd, await config(dd)); // a broken config or a missing runner refuses to start the pulse
       if (o.foreground) {
         const log = makeLog(Deno.stdout, { json: !!o.json, colour: !o.json && useColour() });
         const e = exitWith(await runPulse(dd, { loadConfig: () => config(dd), log, command: "looop up --foreground" }));
@@ -95,6 +97,31 @@ export function registerPulseHuman(program: Command) {
     });
 }
 
+/**
+ * Problems found at `up`, not in the log an hour later: a runner that is not configured or not
+ * installed refuses to start the pulse, naming the fix.
+ */
+function checkRunner(dd: DataDir, cfg: Config): void {
+  const runner = resolveRunner(cfg);
+  if (!runner) {
+    const known = runnerNames(cfg);
+    throw new LooopError(
+      `runner '${cfg.default}' has no tick or no interactive command`,
+      `set "default" in ${dd.configPath} to one of ${
+        known.join(", ")
+      }, or define runners.${cfg.default}.tick and .interactive`,
+    );
+  }
+  const program = commandProgram(runner.tick);
+  if (program && !onPath(program)) {
+    throw new LooopError(
+      `runner '${runner.name}' not found on PATH (${program})`,
+      `install it or set "default" in ${dd.configPath}`,
+      Exit.notFound,
+    );
+  }
+}
+
 /** A LooopError carrying only an exit code (the pulse's own), so main.ts stays the one place that exits. */
 function exitWith(code: number): LooopError | undefined {
   return code === 0 ? undefined : new LooopError("", "", code as 130 | 143);
@@ -134,6 +161,7 @@ export function registerPulseSteer(under: Command) {
           );
         }
         if (r.kind === "no-move") {
+          if (r.notFound) throw new LooopError(`the decide did not run: ${r.reason}`, "", Exit.notFound);
           throw new LooopError(`the decide yielded no move: ${r.reason}`, "see runs/ for the stream", Exit.refused);
         }
         if (r.kind === "refused") {

@@ -1,7 +1,7 @@
 /** The STEER surface (`looop _ …`): state, wait, asks, answer, and the goal/sensor/playbook writes. */
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
-import type { FileMove, Move } from "../core/moves.ts";
+import { type FileMove, type Move, parseMove } from "../core/moves.ts";
 import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
 import { startWorker } from "../supervisor/start.ts";
@@ -21,7 +21,14 @@ import { bodyArg, print, printJson, secondsArg } from "./io.ts";
 import { renderState, stateCommand } from "./state.ts";
 
 /** Run a move through the gated executor, as the pulse would; a refusal becomes an exit code. */
-async function steer(move: FileMove | StartMove): Promise<void> {
+async function steer(input: FileMove | StartMove): Promise<void> {
+  // One gate for every write: the move's schema first, as for a decided move (a blank inline body
+  // is refused here, as a blank stdin body is).
+  const parsed = parseMove(input);
+  if (!parsed.ok) {
+    throw new LooopError(`refused (${parsed.refusal.rule}): ${parsed.refusal.reason}`, "see `looop help`", Exit.usage);
+  }
+  const move = parsed.move as FileMove | StartMove;
   const dd = await dataDir();
   const cfg = await config(dd);
   const ctx = {

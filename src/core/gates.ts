@@ -30,6 +30,16 @@ export function gateMove(move: Move, limits: Limits): Refusal | undefined {
   if (named) {
     const problem = idProblem(named.id);
     if (problem) return { rule: "id", reason: `${named.kind} id ${JSON.stringify(named.id)} ${problem}` };
+    // goals/<id>.md and sensors/<name>.sh: an id with the extension would double it (good.md.md).
+    const ext = named.kind === "goal" ? /\.md$/ : named.kind === "sensor" ? /\.(sh|ts)$/ : undefined;
+    if (ext?.test(named.id)) {
+      const bare = named.id.replace(ext, "");
+      return {
+        rule: "id",
+        reason: `${named.kind} id ${JSON.stringify(named.id)} ends in its file's extension, which looop adds: ` +
+          `use ${JSON.stringify(bare)}`,
+      };
+    }
   }
   const bytes = payloadBytes(move);
   if (bytes > limits.maxBodyBytes) {

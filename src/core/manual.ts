@@ -58,7 +58,9 @@ THE CONSTITUTION (fixed in looop, above the PLAYBOOK)
 
 HUMAN
   looop up [--json] [--foreground]   start the pulse, detached (idempotent: "already running", exit 0);
-                                     --foreground runs it here, logging to stdout
+                                     --foreground runs it here, logging to stdout; a broken config,
+                                     or a runner that is not configured (2) or not installed (127),
+                                     refuses to start it
   looop down                         stop every worker, then the pulse
   looop cost [today|all] [--json]    spend from the ledger: per day, per kind (tick/session), per id
   looop config zsh|bash              print shell completion (live goal, session and ask ids)
@@ -93,7 +95,8 @@ STEER (a human or a concierge)
   looop _ sessions [--json]          the pulse and every worker: id, state, pid, runner, age, exit code
   looop _ beat [--json]              run exactly ONE beat in the foreground and exit: 0 done (skipped,
                                      paused or moved); 1 the decide yielded no move; 3 the move failed
-                                     its schema or a gate; 75 a pulse holds the lock
+                                     its schema or a gate; 75 a pulse holds the lock; 127 the
+                                     runner is not installed (journaled, backoff applies)
   The write verbs go through the same gated executor as a decided move, with the same journal
   line; --journal "<text>" sets it.
 

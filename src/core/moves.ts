@@ -4,8 +4,14 @@
  */
 import { z } from "zod";
 
+/** A move's free text (journal, reason) stays one readable journal line. */
+export const MAX_TEXT_CHARS = 1000;
+const text = z.string().max(MAX_TEXT_CHARS, {
+  message: `is longer than ${MAX_TEXT_CHARS} characters; a journal line is one readable line`,
+});
+
 const extras = {
-  journal: z.string().optional(),
+  journal: text.optional(),
   next_interval_s: z.number().finite().optional(),
 };
 
@@ -15,8 +21,8 @@ const wholeText = z.string().refine((s) => s.trim() !== "", {
 });
 
 export const MoveSchema = z.discriminatedUnion("action", [
-  z.strictObject({ action: z.literal("noop"), reason: z.string(), ...extras }),
-  z.strictObject({ action: z.literal("run_shell"), cmd: z.string().min(1), reason: z.string(), ...extras }),
+  z.strictObject({ action: z.literal("noop"), reason: text, ...extras }),
+  z.strictObject({ action: z.literal("run_shell"), cmd: z.string().min(1), reason: text, ...extras }),
   z.strictObject({ action: z.literal("write_goal"), id: z.string(), body: wholeText, ...extras }),
   z.strictObject({ action: z.literal("archive_goal"), id: z.string(), ...extras }),
   z.strictObject({ action: z.literal("write_sensor"), name: z.string(), script: wholeText, ...extras }),

@@ -48,7 +48,8 @@ export type BeatResult =
   | { kind: "skipped" }
   | { kind: "paused"; why: "budget" | "unmetered" | "backoff"; retryInS?: number }
   | { kind: "moved"; move: Move; journal: string; nextIntervalS?: number }
-  | { kind: "no-move"; reason: string }
+  /** `notFound`: the runner is not installed (exit 127 for `_ beat`) */
+  | { kind: "no-move"; reason: string; notFound?: true }
   | { kind: "refused"; reason: string };
 
 export type BeatContext = {
@@ -295,7 +296,10 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
     run_id: result.runId,
     cost_usd: result.costUsd ?? null,
   });
-  if (result.kind === "failed") return failBeat(ctx, hash, backoff, result.reason, "no-move");
+  if (result.kind === "failed") {
+    const failed = await failBeat(ctx, hash, backoff, result.reason, "no-move");
+    return result.notFound && failed.kind === "no-move" ? { ...failed, notFound: true } : failed;
+  }
 
   // Validate, gate, act.
   const parsed = parseMove(result.value);

@@ -194,3 +194,24 @@ Deno.test("summarize gives one line per action", () => {
     assert(!s.includes("\n"));
   }
 });
+
+Deno.test("a move's free text is capped: journal and reason at 1000 characters pass, 1001 are refused", () => {
+  for (const field of ["journal", "reason"] as const) {
+    parsed({ ...VALID.noop, [field]: "x".repeat(1000) });
+    const r = refusal({ ...VALID.noop, [field]: "x".repeat(1001) });
+    assertEquals(r.rule, "schema");
+    assertMatch(r.reason, new RegExp(`^${field}: is longer than 1000 characters`));
+  }
+});
+
+Deno.test("gateMove refuses a goal or sensor id that carries its file's extension", () => {
+  assertMatch(
+    gateMove(parsed({ ...VALID.write_goal, id: "ship.md" }), { maxBodyBytes: 1024 })?.reason ?? "",
+    /use "ship"/,
+  );
+  assertMatch(
+    gateMove(parsed({ ...VALID.write_sensor, name: "ci.sh" }), { maxBodyBytes: 1024 })?.reason ?? "",
+    /use "ci"/,
+  );
+  assertEquals(gateMove(parsed({ ...VALID.write_goal, id: "v1.2" }), { maxBodyBytes: 1024 }), undefined);
+});

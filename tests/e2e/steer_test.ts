@@ -1,6 +1,7 @@
 /** The STEER verbs (SPEC §4): `_ state`, `_ wait`, the goal/sensor/playbook writes and `_ sessions`. */
 import { assert, assertEquals, assertMatch, assertNotEquals } from "../assert.ts";
 import {
+  assertRefusedUnchanged,
   holdSessionLock,
   JOURNAL_LINE,
   killHolder,
@@ -353,5 +354,22 @@ Deno.test("_ sessions --json lists sessions: running while the host lives, then 
     } finally {
       await killHolder(holder);
     }
+  });
+});
+
+Deno.test("one gate for every write: a blank inline body and an id with its file's extension are refused, nothing written", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    const cases: [string[], RegExp][] = [
+      [["_", "playbook", "write", "   "], /refused \(schema\): body: is empty; a move writes the whole file/],
+      [["_", "goal", "write", "g", " \n "], /refused \(schema\): body: is empty/],
+      [
+        ["_", "goal", "write", "good.md", "a body"],
+        /goal id "good\.md" ends in its file's extension, which looop adds: use "good"/,
+      ],
+      [["_", "sensor", "write", "s.sh", "echo '{}'"], /sensor id "s\.sh" ends in its file's extension.*use "s"/],
+      [["_", "goal", "write", "g", "body", "--journal", "x".repeat(1001)], /journal: is longer than 1000 characters/],
+    ];
+    for (const [args, what] of cases) await assertRefusedUnchanged(dir, args, { env }, 2, what);
   });
 });

@@ -104,7 +104,8 @@ Deno.test("budget: a runner that is not installed spent nothing, so its failures
     // Four failed beats while it is not installed: each world change retries at once.
     for (let i = 0; i < 4; i++) {
       await lab.touchGoal("g", `missing ${i}`);
-      const b = await lab.beatExpect(1, "no-move");
+      // Exit 127: the runner (a dependency) is not found.
+      const b = await lab.beatExpect(127, "no-move");
       assertMatch(b.result?.reason ?? "", /runner 'pi' not found on PATH/);
     }
     // Installed: its decide is metered and runs; it was never paused as unmetered.

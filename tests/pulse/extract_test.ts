@@ -1,6 +1,6 @@
 /** The move inside a final answer (SPEC §5 step 7, src/core/extract.ts): exactly one JSON object. */
 import { assertEquals, assertMatch } from "../assert.ts";
-import { extractOneObject, jsonObjectsIn } from "../../src/core/extract.ts";
+import { extractOneObject, jsonObjectsIn, MAX_ANSWER_BYTES, MAX_DEPTH } from "../../src/core/extract.ts";
 
 const NOOP = { action: "noop", reason: "quiet" };
 
@@ -65,9 +65,22 @@ Deno.test("extract: braces inside strings do not count", () => {
 Deno.test("extract: nested objects count as one", () => {
   const v = { action: "write_sensor", name: "ci", script: "x", meta: { a: { b: { c: 1 } } } };
   assertEquals(one(JSON.stringify(v)), v);
-  assertEquals(jsonObjectsIn(JSON.stringify(v)).length, 1);
+  assertEquals(jsonObjectsIn(JSON.stringify(v))?.length, 1);
 });
 
 Deno.test("extract: a broken brace before the object is skipped", () => {
   assertEquals(one('I tried {this and then: {"action":"noop","reason":"quiet"}'), NOOP);
+});
+
+Deno.test("extract: caps, each refused in one pass: the size, the nesting depth; 100 KB of braces", () => {
+  const nest = (n: number) => '{"a":'.repeat(n - 1) + '{"action":"noop","reason":"x"}' + "}".repeat(n - 1);
+  assertEquals(extractOneObject(nest(MAX_DEPTH)).ok, true, "nested exactly to the cap");
+  assertMatch(reason(nest(MAX_DEPTH + 1)), /nests braces deeper than 64 levels/);
+  assertMatch(reason(nest(50_000)), /nests braces deeper than 64 levels/);
+  assertMatch(reason("{".repeat(100_000)), /nests braces deeper than 64 levels/);
+  assertMatch(reason("{}".repeat(60_000)), /60000 JSON objects in the answer/);
+  const move = '{"action":"noop","reason":"x"}';
+  const atCap = move + " ".repeat(MAX_ANSWER_BYTES - move.length);
+  assertEquals(extractOneObject(atCap).ok, true, "an answer of exactly the cap");
+  assertMatch(reason(atCap + " "), /the answer is 1048577 bytes, over the cap of 1048576/);
 });

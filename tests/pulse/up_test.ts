@@ -121,8 +121,31 @@ Deno.test("a broken config mid-run fails beats, not the pulse: journaled once, a
 
     await Deno.writeTextFile(`${lab.dir}/config.json`, good);
     await lab.ok(["_", "goal", "write", "g3", "three"]);
-    await eventually(async () => (await lab.decides()) >= 2, "a decide once the config is fixed", 10_000);
+    // The config's own write may wake a decide before g3 lands; the one after it names g3.
+    await eventually(
+      async () => (await lab.prompts()).some((p) => /goal g3: new/.test(p)),
+      "a decide that sees g3 once the config is fixed",
+      10_000,
+    );
     assertEquals((await failures()).length, 1, "the broken config was journaled once");
-    assertMatch((await lab.prompts()).at(-1)!, /goal g3: new/);
+  });
+});
+
+Deno.test("up refuses an unknown or missing runner before detaching, naming the fix; _ beat without it exits 127", async () => {
+  await withLab({}, async (lab) => {
+    await lab.configure({ default: "nosuch" }, "/bin/true", "other");
+    let r = await lab.run(["up"]);
+    assertEquals(r.code, 2, r.stderr);
+    assertMatch(
+      r.stderr,
+      /runner 'nosuch' has no tick or no interactive command — set "default" in .* to one of claude, codex, opencode, other, pi/,
+    );
+    await lab.configure({}, "no-such-runner-xyz");
+    r = await lab.run(["up"]);
+    assertEquals(r.code, 127, r.stderr);
+    assertMatch(r.stderr, /runner 'pi' not found on PATH \(.*no-such-runner-xyz\) — install it or set "default"/);
+    assert(!(await lab.exists("sessions/pulse/meta.json")), "no pulse was started");
+    const b = await lab.beat();
+    assertEquals(b.code, 127, b.stderr);
   });
 });

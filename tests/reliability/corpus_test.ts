@@ -237,6 +237,8 @@ function runnerCase(
     reason: string;
     ledger?: number[];
     config?: Record<string, unknown>;
+    /** the runner is not installed: exit 127, "the decide did not run" */
+    notFound?: true;
   },
 ) {
   corpus("runner", name, () =>
@@ -247,10 +249,15 @@ function runnerCase(
       const before = { journal: await lab.journal(), ledger: "" };
       const b = await lab.beat({ BAD_RUNNER: c.mode ?? "", ...c.env });
       const reason = fill(lab, c.reason);
-      assertEquals([b.code, b.result], [1, { kind: "no-move", reason } as BeatJson], b.stderr);
+      const expected = c.notFound ? { kind: "no-move", reason, notFound: true } : { kind: "no-move", reason };
+      assertEquals([b.code, b.result], [c.notFound ? 127 : 1, expected as BeatJson], b.stderr);
       assertEquals(
         b.stderr.split("\n").filter((l) => l && !l.startsWith("{")),
-        [`looop: the decide yielded no move: ${reason} — see runs/ for the stream`],
+        [
+          c.notFound
+            ? `looop: the decide did not run: ${reason}`
+            : `looop: the decide yielded no move: ${reason} — see runs/ for the stream`,
+        ],
       );
       assertEquals((await lab.journalSince(before.journal)).map(journalText), [`decide failed: ${reason}`]);
       assertEquals((await lab.ledger()).map((r) => r.cost_usd), c.ledger ?? []);
@@ -287,10 +294,12 @@ runnerCase("an error stop (pi exits 0 but the model call failed)", {
 runnerCase("a non-zero exit", { mode: "exit-7", reason: "the runner exited 7: runner: model quota exceeded" });
 runnerCase("killed by a signal", { mode: "killed", reason: "the runner was killed by SIGKILL" });
 runnerCase("not on PATH", {
+  notFound: true,
   config: { runners: { pi: { tick: "no-such-runner-xyz -p" } } },
   reason: `runner 'pi' not found on PATH — install it or set "default" in ${D}/config.json`,
 });
 runnerCase("not executable", {
+  notFound: true,
   runner: async (lab) => {
     await Deno.writeTextFile(`${lab.base}/runner.sh`, "#!/bin/sh\necho '{}'\n", { mode: 0o644 });
     return `${lab.base}/runner.sh`;
