@@ -35,7 +35,10 @@ export function secondsArg(value: string | undefined, flag: string): number | un
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!value.trim() || !Number.isFinite(n) || n < 0) {
-    throw new LooopError(`${flag} must be a number of seconds, got '${value}'`, `e.g. ${flag} 30`);
+    throw new LooopError(
+      `${flag} must be a number of seconds, got '${value}'`,
+      `e.g. ${flag}${flag.startsWith("-") ? " " : "="}30`,
+    );
   }
   return n;
 }

@@ -6,12 +6,22 @@ import { commandProgram } from "../core/shell.ts";
 import { runBeat } from "../pulse/beat.ts";
 import { makeLog } from "../pulse/log.ts";
 import { DECIDE_TIMEOUT_S, journalBeatError, runPulse, sensorLimits, takePulseLock } from "../pulse/loop.ts";
-import { isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
+import { expireAsksOfGone } from "../mailbox/ask.ts";
+import { readDecideFlight } from "../store/inflight.ts";
+import {
+  HOST_START_MS,
+  isSessionAlive,
+  liveWorkers,
+  PULSE_ID,
+  readSession,
+  sessionFiles,
+  startingWorkers,
+} from "../store/sessions.ts";
 import type { DataDir } from "../store/layout.ts";
 import { killSession } from "../supervisor/kill.ts";
 import { useColour } from "../sys/env.ts";
 import { ensureDir, openAppend } from "../sys/fs.ts";
-import { onPath, signalGroupOfGone, signalVerified, spawnDetached } from "../sys/process.ts";
+import { onPath, processAlive, signalGroupOfGone, signalVerified, spawnDetached } from "../sys/process.ts";
 import { resetSandbox } from "../sys/sandbox.ts";
 import { selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
@@ -69,32 +79,80 @@ export function registerPulseHuman(program: Command) {
       print(`pulse up (pid ${pid ?? "?"}); log: ${sessionFiles(dd, PULSE_ID).output}; watch it with: looop watch`);
     });
 
-  program.command("down").description("stop every worker, then the pulse")
-    .action(async () => {
+  program.command("down").description(
+    "stop the pulse (its decide in flight ends with it), then every worker; exit 1 if anything survived",
+  )
+    .option("--json", "print one JSON document")
+    .action(async (o) => {
       const dd = await dataDir();
+      // The pulse first: stopped, it decides and starts nothing more; its decide's runner ends with it.
+      const pulse = await stopPulse(dd);
+      // A pulse that had to be killed leaves its decide's runner: ended now, as the next pulse would.
+      const reaped = await takePulseLock(dd).then((lock) => {
+        lock.release();
+        return true;
+      }, () => false);
+      // A worker whose host is still starting (a start_worker in flight) is waited for, then stopped.
+      const deadline = Date.now() + HOST_START_MS;
+      while ((await startingWorkers(dd)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       const workers = await liveWorkers(dd);
-      await Promise.all(workers.map((id) => killSession(dd, id).catch(() => undefined)));
-      let pulse = "the pulse was not running";
-      if (await isSessionAlive(dd, PULSE_ID)) {
-        const p = await pulseProcess(dd);
-        const asked = p ? await signalVerified(p, "SIGTERM") : undefined;
-        if (asked?.kind === "stranger" || asked?.kind === "unverified") {
-          throw new LooopError(
-            `did not signal the pulse: ${asked.why}`,
-            `stop it yourself (its lock is ${dd.pulseLock}), then run \`looop up\``,
-            Exit.refused,
-          );
-        }
-        if (!(await until(dd, false, 10_000)) && p) {
-          await signalVerified(p, "SIGKILL");
-          await until(dd, false, 5_000);
-        }
-        // The detached pulse leads its own process group: whatever it started there goes too.
-        if (p) await signalGroupOfGone(p, "SIGKILL");
-        pulse = "pulse stopped";
+      const failed: string[] = [];
+      await Promise.all(workers.map((id) =>
+        killSession(dd, id).then(
+          (r) => r.kind === "not-signalled" && failed.push(`${id} (${r.why})`),
+          (e) => failed.push(`${id} (${e instanceof Error ? e.message : e})`),
+        )
+      ));
+      const expired = await expireAsksOfGone(dd, new Date());
+      // Then check again: anything still running is said, and the exit code says so.
+      const flight = await readDecideFlight(dd);
+      const survivors = [
+        ...(await isSessionAlive(dd, PULSE_ID) ? ["the pulse"] : []),
+        ...(await liveWorkers(dd)).map((id) => `worker ${id}`),
+        ...(flight?.pid !== undefined && await processAlive({ pid: flight.pid, start: flight.pid_start })
+          ? [`the decide's runner (pid ${flight.pid})`]
+          : []),
+      ];
+      const doc = { pulse, workers_stopped: workers, asks_expired: expired.map((a) => a.id), survivors, reaped };
+      if (o.json) printJson(doc);
+      else {
+        print(
+          `${pulse}; ${
+            workers.length ? `stopped ${workers.length} worker(s): ${workers.join(", ")}` : "no workers were running"
+          }${expired.length ? `; ${expired.length} ask(s) expired` : ""}`,
+        );
       }
-      print(`${workers.length ? `stopped ${workers.length} worker(s): ${workers.join(", ")}; ` : ""}${pulse}`);
+      if (survivors.length || failed.length) {
+        throw new LooopError(
+          `still running after down: ${[...survivors, ...failed].join(", ")}`,
+          "see `looop _ sessions`; end what is left yourself, then run `looop down` again",
+          Exit.refused,
+        );
+      }
     });
+}
+
+/** SIGTERM to the pulse (verified), SIGKILL after 10 s, then its group's leftovers. */
+async function stopPulse(dd: DataDir): Promise<string> {
+  if (!(await isSessionAlive(dd, PULSE_ID))) return "the pulse was not running";
+  const p = await pulseProcess(dd);
+  const asked = p ? await signalVerified(p, "SIGTERM") : undefined;
+  if (asked?.kind === "stranger" || asked?.kind === "unverified") {
+    throw new LooopError(
+      `did not signal the pulse: ${asked.why}`,
+      `stop it yourself (its lock is ${dd.pulseLock}), then run \`looop up\``,
+      Exit.refused,
+    );
+  }
+  let killed = false;
+  if (!(await until(dd, false, 10_000)) && p) {
+    killed = true;
+    await signalVerified(p, "SIGKILL");
+    await until(dd, false, 5_000);
+  }
+  // The detached pulse leads its own process group: whatever it started there goes too.
+  if (p) await signalGroupOfGone(p, "SIGKILL");
+  return killed ? "pulse killed (it did not stop within 10 s)" : "pulse stopped";
 }
 
 /**
@@ -134,6 +192,16 @@ export function registerPulseSteer(under: Command) {
       const dd = await dataDir();
       const cfg = await config(dd);
       const lock = await takePulseLock(dd);
+      // Ctrl-C or SIGTERM ends the step in flight (the runner's group too) and carries out no move.
+      const stop = new AbortController();
+      let stopping: "SIGINT" | "SIGTERM" | undefined;
+      const onSignal = (sig: "SIGINT" | "SIGTERM") => () => {
+        stopping ??= sig;
+        stop.abort();
+      };
+      const onInt = onSignal("SIGINT"), onTerm = onSignal("SIGTERM");
+      Deno.addSignalListener("SIGINT", onInt);
+      Deno.addSignalListener("SIGTERM", onTerm);
       try {
         const log = makeLog(Deno.stderr, { json: !!o.json, colour: !o.json && useColour(Deno.stderr) });
         const r = await runBeat({
@@ -143,6 +211,7 @@ export function registerPulseSteer(under: Command) {
           log,
           sensors: sensorLimits(),
           decideTimeoutS: DECIDE_TIMEOUT_S,
+          signal: stop.signal,
         }).catch(async (e) => {
           // As the pulse does: an error fails the beat, journaled once, and is said here.
           await journalBeatError(dd, e);
@@ -157,9 +226,12 @@ export function registerPulseSteer(under: Command) {
               ? "skipped: world unchanged"
               : r.kind === "paused"
               ? `paused: ${r.why}`
+              : r.kind === "stopped"
+              ? `stopped (${stopping ?? "signal"}): no move carried out`
               : `${r.kind}: ${r.reason}`,
           );
         }
+        if (r.kind === "stopped") throw exitWith(stopping === "SIGINT" ? 130 : 143);
         if (r.kind === "no-move") {
           if (r.notFound) throw new LooopError(`the decide did not run: ${r.reason}`, "", Exit.notFound);
           throw new LooopError(`the decide yielded no move: ${r.reason}`, "see runs/ for the stream", Exit.refused);
@@ -170,6 +242,8 @@ export function registerPulseSteer(under: Command) {
       } finally {
         // The sandbox's proxies (socat on Linux) are processes of their own: stop them with the beat.
         await resetSandbox().catch(() => {});
+        Deno.removeSignalListener("SIGINT", onInt);
+        Deno.removeSignalListener("SIGTERM", onTerm);
         lock.release();
       }
     });

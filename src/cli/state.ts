@@ -9,13 +9,21 @@ import { print, printJson, styles } from "./io.ts";
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 export function renderState(s: StateDoc, now: Date): string {
-  const { bold, dim } = styles();
+  const { bold, dim, red } = styles();
   const out: string[] = [];
   const h = (title: string, n?: number) => out.push(bold(n === undefined ? title : `${title} (${n})`));
-  out.push(`${bold("pulse")}     ${s.pulse.up ? "up" : "down"}`);
+  const { decide } = s.pulse;
+  const deciding = decide
+    ? `, deciding with ${decide.runner} for ${formatAge((now.getTime() - Date.parse(decide.since)) / 1000)}`
+    : "";
+  out.push(
+    `${bold("pulse")}     ${s.pulse.up ? `up${s.pulse.runner ? ` (${s.pulse.runner})` : ""}${deciding}` : "down"}`,
+  );
   out.push(`${bold("data dir")}  ${s.data_dir}`);
   if (s.sandbox) out.push(`${bold("sandbox")}   ${s.sandbox}`);
-  if (s.config.error) out.push(`${bold("config")}    ${s.config.error}`);
+  if (s.config.error) {
+    out.push(`${bold("config")}    ${red(`BROKEN: ${s.config.error}`)} ${dim("(beats fail until it is fixed)")}`);
+  }
   const decided = s.last_tick_hash === null
     ? "never decided"
     : s.last_tick_hash === s.world_hash

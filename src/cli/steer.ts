@@ -91,7 +91,9 @@ export function registerSteer(under: Command) {
     .option("--json", "print one JSON document")
     .action((o) => stateCommand(o));
 
-  under.command("wait").description("block until a pending ask exists or the world hash moves; print state")
+  under.command("wait").description(
+    "block until a pending ask exists or the world hash moves; print state (exit 5 when the pulse is down)",
+  )
     .option("--json", "print one JSON document")
     .option("--only-asks", "wake only for a pending ask")
     .option("--timeout <s>", "give up after this many seconds (exit 124)")
@@ -103,6 +105,13 @@ export function registerSteer(under: Command) {
       if (o.json) printJson({ woke: why, state: s });
       else print(`woke: ${why}\n${renderState(s, now)}`);
       if (why === "timeout") throw new LooopError("nothing changed before the timeout", "", Exit.timeout);
+      if (why === "down") {
+        throw new LooopError(
+          "the pulse is not running: nothing will change",
+          "start it with `looop up`",
+          Exit.pulseDown,
+        );
+      }
     });
 
   under.command("asks").description("pending asks")

@@ -2,7 +2,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
 import { parseUsd } from "../core/cost.ts";
-import { awaitAnswer, deliver, openAsk } from "../mailbox/ask.ts";
+import { awaitAnswer, deliver, expireAsksOfGone, openAsk } from "../mailbox/ask.ts";
 import { claim, unclaim } from "../mailbox/claims.ts";
 import { recordCost } from "../mailbox/ledger.ts";
 import { env } from "../sys/env.ts";
@@ -34,7 +34,10 @@ export function registerWorker(under: Command) {
     .requiredOption("--prompt <text>", "the question, with what the human needs to decide")
     .option("--ref <path>", "a file the human should read (e.g. reports/plan.md)")
     .option("--options <a,b>", "the allowed answers, comma-separated")
-    .option("--timeout <s>", "stop waiting after this many seconds (exit 124; the ask stays pending)")
+    .option(
+      "--timeout <s>",
+      "stop waiting after this many seconds (exit 124; the ask stays pending; default $LOOOP_ASK_TIMEOUT_S, else none)",
+    )
     .action(async (id, o) => {
       const dd = await dataDir();
       const worker = sessionOr(id, "_ ask");
@@ -42,19 +45,23 @@ export function registerWorker(under: Command) {
       if (o.options !== undefined && !options?.length) {
         throw new LooopError("empty --options", "list the allowed answers, e.g. --options yes,no");
       }
-      const timeoutS = secondsArg(o.timeout, "--timeout");
+      const timeoutS = o.timeout !== undefined
+        ? secondsArg(o.timeout, "--timeout")
+        : secondsArg(env("LOOOP_ASK_TIMEOUT_S") || undefined, "LOOOP_ASK_TIMEOUT_S");
       const { ask } = await openAsk(dd, { worker, prompt: o.prompt, ref: o.ref, options }, new Date());
       const pollMs = Number(env("LOOOP_ASK_POLL_MS") ?? 1000) || 1000;
-      const answer = await awaitAnswer(dd, ask.id, timeoutS, pollMs);
+      const answer = await awaitAnswer(dd, ask, timeoutS, pollMs);
       print(answer.answer);
-      await deliver(dd, ask.id);
+      await deliver(dd, ask.id, new Date());
     });
 
   under.command("kill").description("end a worker session and everything it started (refuses `pulse`)")
     .argument("[id]", "the session (default $LOOOP_SESSION_ID)")
     .action(async (id) => {
       const session = sessionOr(id, "_ kill");
-      const r = await killSession(await dataDir(), session);
+      const dd = await dataDir();
+      const r = await killSession(dd, session);
+      await expireAsksOfGone(dd, new Date()); // its asks end with it, everywhere they were shown
       if (r.kind === "not-signalled") {
         throw new LooopError(
           `did not signal ${session}: ${r.why}`,

@@ -5,6 +5,8 @@ export const Exit = {
   refused: 1, // refused by state: claim held by a live session, ask not found
   usage: 2, // usage or invalid input
   gate: 3, // refused by a gate
+  askEnded: 4, // the ask a `_ ask` waits on was withdrawn or expired: no answer will come
+  pulseDown: 5, // `_ wait`: the pulse is not running, so nothing will change
   locked: 75, // another pulse holds the lock
   timeout: 124,
   notFound: 127, // runner or dependency not found

@@ -61,7 +61,10 @@ HUMAN
                                      --foreground runs it here, logging to stdout; a broken config,
                                      or a runner that is not configured (2) or not installed (127),
                                      refuses to start it
-  looop down                         stop every worker, then the pulse
+  looop down [--json]                stop the pulse first (it ends its decide in flight and carries
+                                     out no move decided before the stop), then every worker (one
+                                     still starting is waited for), then check again: exit 1 naming
+                                     anything that survived
   looop cost [today|all] [--json]    spend from the ledger: per day, per kind (tick/session), per id
   looop config zsh|bash              print shell completion (live goal, session and ask ids)
                                      bash: source <(looop config bash)   zsh: source <(looop config zsh)
@@ -77,16 +80,22 @@ HUMAN
   looop version [--json] | help | --help
 
 STEER (a human or a concierge)
-  looop _ state [--json]             one snapshot: pulse up?, world hash, goals, readings, pending
-                                     asks, sessions, claims, today's spend vs budget, journal tail (20)
+  looop _ state [--json]             one snapshot: pulse up? (its runner; the decide in flight:
+                                     runner, since when), a broken config, world hash, goals,
+                                     readings, pending asks, sessions, claims, today's spend vs
+                                     budget, journal tail (20)
   looop _ wait [--json] [--only-asks] [--timeout <s>]
                                      block until a pending ask exists or the world hash moves, then
                                      print the state; level-triggered: an ask already pending returns
-                                     at once. With --json: {"woke": "ask"|"world"|"timeout", "state": …}
-  looop _ asks [--json]              pending asks
-  looop _ answer <ask_id> "<text>" [--force]
-                                     resolve an ask; with options the text must be one of them; an
-                                     answered ask is refused unless --force
+                                     at once; the pulse down (at the start or later) exits 5.
+                                     With --json: {"woke": "ask"|"world"|"down"|"timeout", "state": …}
+  looop _ asks [--json]              pending asks: unanswered, and their worker still there
+  looop _ answer <ask_id> "<text>"|- [--force]
+                                     resolve an ask ("-": the answer from stdin); with options the
+                                     text must be one of them; blank is refused; an answered ask is
+                                     refused unless --force, an expired or withdrawn one always; a
+                                     corrupt answer file is replaced, and said. Refused (3) inside a
+                                     worker session: a worker may not answer asks
   looop _ goal write <id> [body|-]   body inline, or stdin when omitted or "-"
   looop _ goal archive <id>
   looop _ sensor write <name> [script|-]
@@ -104,7 +113,10 @@ WORKER (self-callbacks; <id> defaults to $LOOOP_SESSION_ID)
   looop _ ask [<id>] --prompt "…" [--ref <path>] [--options a,b] [--timeout <s>]
       Writes asks/<id>-<n>.json, prints nothing until answered, then prints the answer and exits 0.
       Re-running the same ask (same worker, prompt, ref, options) re-attaches to the pending one.
-      --timeout exits 124 and leaves the ask pending.
+      --timeout (default $LOOOP_ASK_TIMEOUT_S) exits 124 and leaves the ask pending. An ask whose
+      record a human deleted (withdrawn) or whose worker is gone (expired) exits 4.
+      Every ask ends answered, expired or withdrawn; its record moves to asks/done/ with
+      state, ended and why. Expired asks are found by _ kill, down and every beat (journaled).
   looop _ claim <name> [--session <id>]     exit 1 while a live session holds it; idempotent for
                                              the holder; a dead holder's claim is taken over
   looop _ unclaim <name> [--session <id>]
@@ -192,11 +204,13 @@ ENVIRONMENT
   LOOOP_SESSION_ID, LOOOP_RUNNER, LOOOP_BIN              set for workers
   LOOOP_INTERVAL, LOOOP_SENSOR_TIMEOUT, LOOOP_SENSOR_MAX_BYTES   pulse tuning
   LOOOP_ASK_POLL_MS        how often a waiting _ ask re-checks besides its file watch (default 1000)
+  LOOOP_ASK_TIMEOUT_S      _ ask's default --timeout in seconds (default: none, wait forever)
   NO_COLOR                 no colour, even on a terminal
 
 EXIT CODES
   0 ok; 1 refused by state (claim held by a live session, ask not found or already answered);
-  2 usage or invalid input; 3 refused by a gate; 75 another pulse holds the lock; 124 timed out;
+  2 usage or invalid input; 3 refused by a gate; 4 the ask was withdrawn or expired (_ ask);
+  5 the pulse is down (_ wait); 75 another pulse holds the lock; 124 timed out;
   127 runner or dependency not found; 130/143 interrupted.
   Errors are one line on stderr: "looop: <what> — <how to fix>".
 `;

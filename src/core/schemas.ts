@@ -15,8 +15,13 @@ export const AskSchema = z.object({
   ref: z.string().optional(),
   options: z.array(z.string().min(1)).min(1).optional(),
   ts: isoTime,
+  /** set once the ask ended (it is then filed under asks/done/): its final state, when, and why */
+  state: z.enum(["answered", "expired", "withdrawn"]).optional(),
+  ended: isoTime.optional(),
+  why: z.string().optional(),
 });
 export type Ask = z.infer<typeof AskSchema>;
+export type AskEnd = NonNullable<Ask["state"]>;
 
 export const AnswerSchema = z.object({ id: safeId, answer: z.string(), ts: isoTime });
 export type Answer = z.infer<typeof AnswerSchema>;
@@ -61,6 +66,23 @@ export const SessionExitSchema = z.object({
   ts: isoTime,
 });
 export type SessionExit = z.infer<typeof SessionExitSchema>;
+
+/**
+ * `sessions/pulse/decide.json`: the decide in flight, written before its runner starts and
+ * removed when it ends; a pulse that died mid-decide leaves it for the next one to act on.
+ */
+export const DecideFlightSchema = z.object({
+  run_id: z.string().min(1),
+  runner: z.string(),
+  since: isoTime,
+  /** the runner's process, which leads its own process group, once it started */
+  pid: z.number().int().optional(),
+  pid_start: z.string().optional(),
+  /** how the runner reports its cost (its stream), so whoever ends it can meter what it spent */
+  cost: z.object({ type: z.string(), pointer: z.string(), mode: z.enum(["sum", "total"]) }).optional(),
+  prices: z.object({ input: z.number(), output: z.number() }).optional(),
+});
+export type DecideFlight = z.infer<typeof DecideFlightSchema>;
 
 /** `.goal-activity.json`: goal id → ISO time it was last acted on. */
 export const GoalActivitySchema = z.record(z.string(), isoTime);

@@ -17,15 +17,23 @@ import {
   removeTree,
   writeFileAtomic,
 } from "../sys/fs.ts";
-import { onPath } from "../sys/process.ts";
+import { onPath, processStart } from "../sys/process.ts";
 import { runProcess } from "../sys/spawn.ts";
+import { clearDecideFlight, writeDecideFlight } from "../store/inflight.ts";
 import type { DataDir } from "../store/layout.ts";
 
-export type DecideResult = {
-  runId: string;
-  /** undefined: the runner reported no cost (unmetered) */
-  costUsd: number | undefined;
-} & ({ kind: "move"; value: Record<string, unknown> } | { kind: "failed"; reason: string; notFound?: boolean });
+export type DecideResult =
+  & {
+    runId: string;
+    /** undefined: the runner reported no cost (unmetered) */
+    costUsd: number | undefined;
+  }
+  & (
+    | { kind: "move"; value: Record<string, unknown> }
+    | { kind: "failed"; reason: string; notFound?: boolean }
+    /** `signal` was aborted (the pulse is stopping): the runner's group was ended */
+    | { kind: "stopped" }
+  );
 
 export const RUNS_KEPT = 50;
 
@@ -54,6 +62,8 @@ export async function decide(
     now: Date;
     configPath: string;
     onStreamLine?: (line: string) => void;
+    /** aborting it ends the runner's whole group at once (the pulse stopping) */
+    signal?: AbortSignal;
   },
 ): Promise<DecideResult> {
   const runId = newRunId(opts.now);
@@ -88,12 +98,29 @@ export async function decide(
   const stream = await openAppend(`${dir}/stream.jsonl`, 0o600);
   let partial = "";
   const dec = new TextDecoder();
+  // Recorded before the runner starts, and again with its pid: a pulse killed meanwhile leaves
+  // the next one what it needs to end the runner (verified) and to meter what it spent.
+  const flight = {
+    run_id: runId,
+    runner: opts.runner.name,
+    since: opts.now.toISOString(),
+    ...(opts.runner.cost ? { cost: opts.runner.cost } : {}),
+    ...(opts.prices ? { prices: opts.prices } : {}),
+  };
+  await writeDecideFlight(dd, flight);
+  let recorded: Promise<void> = Promise.resolve();
   const r = await runProcess(["bash", "-c", opts.runner.tick], {
     cwd,
     stdin: opts.prompt,
     timeoutMs: opts.timeoutS * 1000,
     maxStdoutBytes: 16 * 1024 * 1024,
     env: { LOOOP_DATA_DIR: dd.root },
+    signal: opts.signal,
+    onSpawn: (pid) => {
+      recorded = processStart(pid).then((start) =>
+        writeDecideFlight(dd, { ...flight, pid, ...(start ? { pid_start: start } : {}) })
+      ).catch(() => {});
+    },
     onStdout: (chunk) => {
       stream.writeSync(chunk);
       if (!opts.onStreamLine) return;
@@ -103,11 +130,21 @@ export async function decide(
       for (const l of lines) if (l.trim()) opts.onStreamLine(l);
     },
   });
+  await recorded;
+  await clearDecideFlight(dd);
   stream.close();
   if (r.stderrTail) await writeFileAtomic(`${dir}/stderr.log`, r.stderrTail, 0o600);
   const summary = summarizeStream(new TextDecoder().decode(r.stdout), { cost: opts.runner.cost, prices: opts.prices });
   const cost = summary.costUsd;
   const o = r.outcome;
+  if (o.kind === "aborted") {
+    await writeFileAtomic(
+      `${dir}/result.json`,
+      JSON.stringify({ ok: false, reason: "stopped", cost_usd: cost ?? null }) + "\n",
+      0o600,
+    );
+    return { runId, costUsd: cost, kind: "stopped" };
+  }
   if (o.kind === "timeout") return fail(`the runner timed out after ${opts.timeoutS}s`, cost);
   if (o.kind === "overflow") return fail("the runner printed more than 16 MiB", cost);
   if (o.kind === "spawn-error") return fail(`could not run the runner: ${o.message}`, cost);

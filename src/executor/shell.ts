@@ -16,7 +16,8 @@ import type { ExecContext, MoveOutcome } from "./files.ts";
 
 type ShellMove = Extract<Move, { action: "run_shell" }>;
 /** `net`: the hosts run_shell may reach (sandbox.run_shell_net; none by default). */
-export type ShellOptions = { runId: string; timeoutS: number; sandbox: Sandbox; net: string[] };
+/** `signal`: aborted when the pulse stops, which ends the command's group (reported as stopped). */
+export type ShellOptions = { runId: string; timeoutS: number; sandbox: Sandbox; net: string[]; signal?: AbortSignal };
 
 export const RUN_SHELL_TIMEOUT_S = 300;
 
@@ -40,6 +41,7 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
     timeoutMs: opts.timeoutS * 1000,
     maxStdoutBytes: 1024 * 1024,
     stderrTailBytes: 16 * 1024,
+    signal: opts.signal,
   };
   const r = verdict.run === "confined"
     ? await runConfined(move.cmd, { net: opts.net, env }, run)
@@ -53,6 +55,8 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
     ? `timed out after ${opts.timeoutS}s`
     : o.kind === "overflow"
     ? "output over 1 MiB, stopped"
+    : o.kind === "aborted"
+    ? "stopped: the pulse was stopping"
     : `could not start: ${o.message}`;
   const log = `$ ${move.cmd}\n${new TextDecoder().decode(r.stdout)}${
     r.stderrTail ? `\n[stderr]\n${r.stderrTail}` : ""

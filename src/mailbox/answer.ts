@@ -1,16 +1,17 @@
 /** `_ answer`: resolve a pending ask, once (SPEC §9). */
 import { Exit, LooopError } from "../core/errors.ts";
-import type { Answer } from "../core/schemas.ts";
+import { type Answer, AnswerSchema } from "../core/schemas.ts";
 import { safeId } from "../core/ids.ts";
-import { createExclusive, exists, writeFileAtomic } from "../sys/fs.ts";
-import { pendingAsks, readAsk } from "../store/asks.ts";
+import { createExclusive, readJsonIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { answerFileExists, pendingAsks, readAsk } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
 
 export async function answerAsk(
   dd: DataDir,
   id: string,
   text: string,
-  opts: { force?: boolean; now: Date },
+  /** `onCorrupt`: called when a corrupt answer file was there and is replaced */
+  opts: { force?: boolean; now: Date; onCorrupt?: () => void },
 ): Promise<Answer> {
   safeId("ask", id);
   const ask = await readAsk(dd, id);
@@ -24,19 +25,33 @@ export async function answerAsk(
       list,
     );
   }
+  if (ask.state === "expired" || ask.state === "withdrawn") {
+    throw new LooopError(
+      `ask ${id} ${ask.state === "expired" ? `expired (${ask.why ?? "its worker is gone"})` : "was withdrawn"} at ${
+        ask.ended ?? "?"
+      }`,
+      "nobody waits for this answer any more",
+      Exit.refused,
+    );
+  }
   if (ask.options?.length && !ask.options.includes(text)) {
     throw new LooopError(
       `'${text}' is not an option of ask ${id}`,
       `answer one of: ${ask.options.join(", ")}`,
     );
   }
+  if (!text.trim()) throw new LooopError("empty answer", "give the answer as text");
   const answer: Answer = { id, answer: text, ts: opts.now.toISOString() };
   const body = JSON.stringify(answer, null, 2) + "\n";
-  if (opts.force) {
+  // A torn or foreign answer file answers nothing: the ask stays answerable, and replacing it is said.
+  const there = await answerFileExists(dd, id);
+  const corrupt = there && !AnswerSchema.safeParse(await readJsonIfExists(dd.answer(id))).success;
+  if (opts.force || corrupt) {
     await writeFileAtomic(dd.answer(id), body, 0o600);
+    if (corrupt) opts.onCorrupt?.();
     return answer;
   }
-  if (await exists(dd.answer(id)) || !(await createExclusive(dd.answer(id), body, 0o600))) {
+  if (there || !(await createExclusive(dd.answer(id), body, 0o600))) {
     throw new LooopError(`ask ${id} is already answered`, "add --force to replace the answer", Exit.refused);
   }
   return answer;

@@ -3,7 +3,7 @@
  * lock with an exclusive create, so concurrent asks never share an id. An ask re-run with the same
  * question by the same worker re-attaches to its open ask (pending, or answered while no `_ ask`
  * was waiting) instead of asking twice. Delivery is at least once: the answer is printed, then
- * the ask is filed as done.
+ * the ask is filed as done. Every ask ends (store/asks.ts): answered, expired, or withdrawn.
  */
 import { type Answer, AnswerSchema, type Ask } from "../core/schemas.ts";
 import { Exit, LooopError } from "../core/errors.ts";
@@ -11,7 +11,7 @@ import { safeId } from "../core/ids.ts";
 import { createExclusive, readJsonIfExists } from "../sys/fs.ts";
 import { withLock } from "../sys/lock.ts";
 import { waitFor } from "../sys/watch.ts";
-import { askIds, markDelivered, openAsks } from "../store/asks.ts";
+import { askIds, endAsk, openAsks, orphanedAsks, readEndedAsk, readOpenAsk } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
 
 const ASK_WORKER_PREFIX_MAX = 50;
@@ -61,14 +61,47 @@ async function readValidAnswer(dd: DataDir, id: string): Promise<Answer | undefi
   return r.success ? r.data : undefined;
 }
 
-/** The answer reached the worker: close the ask. */
-export function deliver(dd: DataDir, id: string): Promise<void> {
-  return markDelivered(dd, id);
+/** The answer reached the worker: the ask ends as answered. */
+export async function deliver(dd: DataDir, id: string, now = new Date()): Promise<void> {
+  const ask = await readOpenAsk(dd, id);
+  if (ask) await endAsk(dd, ask, { state: "answered", now });
 }
 
-/** Block until the ask is answered; a timeout leaves it pending and exits 124. */
-export async function awaitAnswer(dd: DataDir, id: string, timeoutS?: number, pollMs = 1000): Promise<Answer> {
-  const r = await waitFor([dd.answersDir], () => readValidAnswer(dd, id), {
+/** Every open ask whose worker is gone (killed, exited, dead) ends as expired; returns them. */
+export async function expireAsksOfGone(dd: DataDir, now: Date): Promise<Ask[]> {
+  const out: Ask[] = [];
+  for (const { ask, why } of await orphanedAsks(dd)) out.push(await endAsk(dd, ask, { state: "expired", now, why }));
+  return out;
+}
+
+/** How a blocked `_ ask` learns its ask ended with no answer to come. */
+function endedError(ask: Ask): LooopError {
+  const how = ask.state === "expired" ? `expired (${ask.why ?? "its worker is gone"})` : "was withdrawn";
+  return new LooopError(
+    `ask ${ask.id} ${how} at ${ask.ended ?? "?"}: no answer will come`,
+    "ask again if the question still stands",
+    Exit.askEnded,
+  );
+}
+
+/**
+ * Block until the ask is answered. A timeout leaves it pending and exits 124; an ask whose record
+ * was deleted (withdrawn) or that expired exits 4, and a withdrawn one is filed as such.
+ */
+export async function awaitAnswer(dd: DataDir, ask: Ask, timeoutS?: number, pollMs = 1000): Promise<Answer> {
+  const { id } = ask;
+  type Outcome = { kind: "answer"; answer: Answer } | { kind: "ended"; ask: Ask };
+  const r = await waitFor([dd.answersDir, dd.asksDir, dd.asksDoneDir], async (): Promise<Outcome | undefined> => {
+    const answer = await readValidAnswer(dd, id);
+    if (answer) return { kind: "answer", answer };
+    if (await readOpenAsk(dd, id)) return undefined;
+    // Not open any more, and no answer: it ended (expired), or a human deleted it (withdrawn).
+    const ended = await readEndedAsk(dd, id);
+    if (ended?.state && ended.state !== "answered") return { kind: "ended", ask: ended };
+    if (await readValidAnswer(dd, id)) return undefined; // answered meanwhile: read it on the next round
+    const withdrawn = await endAsk(dd, ask, { state: "withdrawn", now: new Date(), why: "its record was deleted" });
+    return { kind: "ended", ask: withdrawn };
+  }, {
     timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
     pollMs,
   });
@@ -79,5 +112,6 @@ export async function awaitAnswer(dd: DataDir, id: string, timeoutS?: number, po
       Exit.timeout,
     );
   }
-  return r.value;
+  if (r.value.kind === "ended") throw endedError(r.value.ask);
+  return r.value.answer;
 }

@@ -13,6 +13,7 @@ import { worldHash } from "../core/world.ts";
 import { decide, pruneRuns } from "../decider/decide.ts";
 import { executeMove } from "../executor/moves.ts";
 import { RUN_SHELL_TIMEOUT_S, takeInterruptedAction } from "../executor/shell.ts";
+import { expireAsksOfGone } from "../mailbox/ask.ts";
 import { reapStaleClaims } from "../mailbox/claims.ts";
 import { recordCost } from "../mailbox/ledger.ts";
 import { runSensors, type SensorLimits } from "../sensor/run.ts";
@@ -50,7 +51,9 @@ export type BeatResult =
   | { kind: "moved"; move: Move; journal: string; nextIntervalS?: number }
   /** `notFound`: the runner is not installed (exit 127 for `_ beat`) */
   | { kind: "no-move"; reason: string; notFound?: true }
-  | { kind: "refused"; reason: string };
+  | { kind: "refused"; reason: string }
+  /** the pulse is stopping: the step in flight was ended, and no move was carried out */
+  | { kind: "stopped" };
 
 export type BeatContext = {
   dd: DataDir;
@@ -59,6 +62,8 @@ export type BeatContext = {
   log: Log;
   sensors: SensorLimits;
   decideTimeoutS: number;
+  /** aborted when the pulse stops: sensors, the decide and a run_shell end at once */
+  signal?: AbortSignal;
 };
 
 let sandboxReported: string | undefined;
@@ -146,6 +151,12 @@ async function housekeeping(ctx: BeatContext): Promise<void> {
     log("info", "session.exit", `worker ${s.id} ${how}`, { id: s.id, state: s.status.kind });
   }
   if (changed) await writeNotes(dd, { ...notes, reported_exits: reported });
+  // An ask whose worker is gone waits for nobody: it ends as expired, with its record kept.
+  for (const a of await expireAsksOfGone(dd, now)) {
+    const line = `ask ${a.id} expired: ${a.why}`;
+    await appendJournal(dd, now, line);
+    log("info", "ask.expired", line, { id: a.id });
+  }
 }
 
 async function failBeat(
@@ -176,13 +187,14 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   // Sense.
   const sb = await beatSandbox(ctx);
   const readings = {
-    ...await runSensors(dd, ctx.sensors, {
+    ...await runSensors(dd, { ...ctx.sensors, signal: ctx.signal }, {
       sandbox: sb,
       allowNet: config.sandbox.allow_net,
       passEnv: config.sandbox.pass_env,
     }),
     ...await systemReadings(dd, ctx.now()),
   };
+  if (ctx.signal?.aborted) return { kind: "stopped" }; // readings cut short are not the world
   await writeReadings(dd, readings);
   const errors = Object.entries(readings).filter(([, r]) => (r.signal as { error?: boolean })?.error === true);
   log(
@@ -281,6 +293,7 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
     now: ctx.now(),
     configPath: dd.configPath,
     onStreamLine: (line) => log("debug", "decide.stream", line.slice(0, 500)),
+    signal: ctx.signal,
   });
   await pruneRuns(dd);
   if (result.costUsd !== undefined && result.costUsd > 0) {
@@ -292,10 +305,19 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   const notRun = result.kind === "failed" && result.notFound === true;
   const streak = notRun ? prior : result.costUsd === undefined ? prior + 1 : 0;
   await writeNotes(dd, { ...await readNotes(dd), unmetered: { streak, runner: runnerKey } });
-  log("info", "decide.done", result.kind === "move" ? "got a move" : `no move: ${result.reason}`, {
-    run_id: result.runId,
-    cost_usd: result.costUsd ?? null,
-  });
+  log(
+    "info",
+    "decide.done",
+    result.kind === "move" ? "got a move" : result.kind === "stopped" ? "stopped" : `no move: ${result.reason}`,
+    { run_id: result.runId, cost_usd: result.costUsd ?? null },
+  );
+  // A move decided while the pulse was being stopped is not carried out: `down` means down.
+  if (result.kind === "stopped" || ctx.signal?.aborted) {
+    if (result.kind === "move") {
+      await appendJournal(dd, ctx.now(), `move not carried out: the pulse was stopping (run ${result.runId})`);
+    }
+    return { kind: "stopped" };
+  }
   if (result.kind === "failed") {
     const failed = await failBeat(ctx, hash, backoff, result.reason, "no-move");
     return result.notFound && failed.kind === "no-move" ? { ...failed, notFound: true } : failed;
@@ -318,7 +340,13 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
     screen,
   }, {
     startWorker: (id, brief) => startWorker(dd, { id, brief, config, now: ctx.now() }),
-    shell: { runId: result.runId, timeoutS: RUN_SHELL_TIMEOUT_S, sandbox: sb, net: config.sandbox.run_shell_net },
+    shell: {
+      runId: result.runId,
+      timeoutS: RUN_SHELL_TIMEOUT_S,
+      sandbox: sb,
+      net: config.sandbox.run_shell_net,
+      signal: ctx.signal,
+    },
   });
   if (outcome.kind === "refused") {
     return failBeat(

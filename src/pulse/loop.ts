@@ -11,6 +11,8 @@ import { type Held, PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { processStart, signalGroupOfGone } from "../sys/process.ts";
 import { reapOrphanSandboxes, resetSandbox } from "../sys/sandbox.ts";
 import { env } from "../sys/env.ts";
+import { endOrphanDecide } from "../decider/orphan.ts";
+import { recordCost } from "../mailbox/ledger.ts";
 import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
 import { readNotes, writeNotes } from "../store/bookkeeping.ts";
 import { appendJournal } from "../store/journal.ts";
@@ -37,14 +39,21 @@ export function intervalS(config: Config): number {
 }
 
 /**
- * Take the pulse lock or say who holds it (exit 75). The holder first ends any sandboxed command
- * a SIGKILLed predecessor left running (its run_shell is reported, never resumed).
+ * Take the pulse lock or say who holds it (exit 75). The holder first ends what a SIGKILLed
+ * predecessor left running: any sandboxed command (its run_shell is reported, never resumed) and
+ * its decide's runner, whose spend is metered and journaled.
  */
 export async function takePulseLock(dd: DataDir): Promise<Held> {
   await ensureDir(sessionFiles(dd, PULSE_ID).dir);
   const lock = await tryLockExclusive(dd.pulseLock, PROBE_GRACE_MS);
   if (lock) {
-    await reapOrphanSandboxes(dd.scratchDir);
+    try {
+      await reapOrphanSandboxes(dd.scratchDir);
+      await reapOrphanDecide(dd);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
     return lock;
   }
   const meta = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as { pid?: number } | undefined;
@@ -53,6 +62,28 @@ export async function takePulseLock(dd: DataDir): Promise<Held> {
     "stop it with `looop down`, or use another data dir",
     Exit.locked,
   );
+}
+
+/** The decide a dead pulse left: its runner ended, its spend recorded, one journal line. */
+export async function reapOrphanDecide(dd: DataDir): Promise<string | undefined> {
+  const o = await endOrphanDecide(dd);
+  if (!o) return undefined;
+  const now = new Date();
+  const { flight } = o;
+  if (o.costUsd !== undefined && o.costUsd > 0) {
+    await recordCost(dd, { kind: "tick", id: PULSE_ID, runner: flight.runner, usd: o.costUsd, now });
+  }
+  const what = o.ended
+    ? "its runner was still running and was ended"
+    : o.stranger
+    ? `its runner's pid ${flight.pid} belongs to another process now, left alone`
+    : "its runner had ended";
+  const spent = o.costUsd === undefined ? "it reported no cost" : `its spend, $${o.costUsd.toFixed(4)}, is recorded`;
+  const line =
+    `decide interrupted: a pulse died during run ${flight.run_id} (${flight.runner}, since ${flight.since}); ` +
+    `${what}; ${spent}`;
+  await appendJournal(dd, now, line);
+  return line;
 }
 
 /** Journal a failure unless it is the one journaled last. */
@@ -113,16 +144,21 @@ export async function runPulse(
   let stopping: "SIGTERM" | "SIGINT" | undefined;
   let wake: (() => void) | undefined;
   let woken = false;
+  // Stopping aborts the beat's step in flight (sensors, the decide, a run_shell): their groups end
+  // at once, and a move decided before the stop is not carried out.
+  const stop = new AbortController();
   const poke = () => {
     woken = true;
     wake?.();
   };
   const onTerm = () => {
     stopping = "SIGTERM";
+    stop.abort();
     poke();
   };
   const onInt = () => {
     stopping = "SIGINT";
+    stop.abort();
     poke();
   };
   Deno.addSignalListener("SIGTERM", onTerm);
@@ -158,6 +194,10 @@ export async function runPulse(
       let result: BeatResult;
       try {
         config = await opts.loadConfig();
+        if (meta.runner !== config.default) {
+          meta.runner = config.default; // `_ sessions` and `_ state` show the runner in use now
+          await writeMeta(dd, meta);
+        }
         const ctx: BeatContext = {
           dd,
           config,
@@ -165,6 +205,7 @@ export async function runPulse(
           log,
           sensors: sensorLimits(),
           decideTimeoutS: DECIDE_TIMEOUT_S,
+          signal: stop.signal,
         };
         result = await runBeat(ctx);
       } catch (e) {

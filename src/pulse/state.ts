@@ -15,8 +15,9 @@ import { listClaims } from "../store/claims.ts";
 import { goalLine, readGoals, readPlaybook } from "../store/goals.ts";
 import { journalTail } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
+import { readDecideFlight } from "../store/inflight.ts";
 import { readLedger } from "../store/ledger.ts";
-import { isSessionAlive, listSessions, PULSE_ID } from "../store/sessions.ts";
+import { isSessionAlive, listSessions, PULSE_ID, readSession } from "../store/sessions.ts";
 import { readReadings } from "../store/snapshots.ts";
 
 export type SessionRow = {
@@ -31,7 +32,8 @@ export type SessionRow = {
 export type StateDoc = {
   data_dir: string;
   config: { path: string; error: string | null };
-  pulse: { up: boolean };
+  /** `decide`: the decide in flight (its runner, since when), null when none */
+  pulse: { up: boolean; runner: string | null; decide: { runner: string; since: string; run_id: string } | null };
   /** the OS sandbox as the pulse last found it ("on", "off: <reason>"), null before any beat */
   sandbox: string | null;
   world_hash: string;
@@ -46,9 +48,10 @@ export type StateDoc = {
 };
 
 /**
- * The configured daily budget, read without the schema (the pulse validates the file fully).
- * Parsed once per config text: the facts are kept under the text's hash, and the JSONC parser is
- * loaded (by a computed URL, so Deno does not prepare it up front) only when the text changed.
+ * The configured daily budget, and whether the config is broken (its syntax, its schema, a runner
+ * without a tick): validated in full once per config text. The facts are kept under the text's
+ * hash, and the config module (zod) is loaded, by a computed URL so that Deno does not prepare it
+ * up front, only when the text changed.
  */
 async function readBudget(dd: DataDir): Promise<{ budget: number | null; error: string | null }> {
   const text = await readTextIfExists(dd.configPath);
@@ -56,14 +59,17 @@ async function readBudget(dd: DataDir): Promise<{ budget: number | null; error: 
   const sha256 = await sha256Hex(text);
   const known = await readConfigFacts(dd);
   if (known?.sha256 === sha256) return { budget: known.budget, error: known.error };
-  const { parseJsonc }: typeof import("../core/jsonc.ts") = await import(
-    new URL("../core/jsonc.ts", import.meta.url).href
+  const { parseConfig, resolveRunner }: typeof import("../core/config.ts") = await import(
+    new URL("../core/config.ts", import.meta.url).href
   );
   let facts: ConfigFacts;
   try {
-    const v = parseJsonc(text, dd.configPath) as { max_daily_usd?: unknown } | null;
-    const b = v?.max_daily_usd;
-    facts = { sha256, budget: typeof b === "number" && b > 0 ? b : null, error: null };
+    const { config } = parseConfig(text, dd.configPath);
+    const b = config.max_daily_usd;
+    const error = resolveRunner(config)
+      ? null
+      : `runner '${config.default}' has no tick or no interactive command — set "default" to a known runner`;
+    facts = { sha256, budget: typeof b === "number" && b > 0 ? b : null, error };
   } catch (e) {
     facts = { sha256, budget: null, error: e instanceof Error ? e.message : String(e) };
   }
@@ -103,6 +109,8 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     pulseUp,
     lastHash,
     notes,
+    flight,
+    pulseMeta,
   ] = await Promise.all([
     readPlaybook(dd),
     readGoals(dd),
@@ -117,6 +125,8 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     isSessionAlive(dd, PULSE_ID),
     readTextIfExists(dd.lastTickHash),
     readNotes(dd),
+    readDecideFlight(dd),
+    readSession(dd, PULSE_ID).then((p) => p.meta),
   ]);
   const hash = await worldHash({
     playbook,
@@ -127,7 +137,11 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
   return {
     data_dir: dd.root,
     config: { path: dd.configPath, error: budget.error },
-    pulse: { up: pulseUp },
+    pulse: {
+      up: pulseUp,
+      runner: pulseUp ? pulseMeta?.runner || null : null,
+      decide: pulseUp && flight ? { runner: flight.runner, since: flight.since, run_id: flight.run_id } : null,
+    },
     sandbox: notes.sandbox ?? null,
     world_hash: hash,
     last_tick_hash: lastHash?.trim() || null,
@@ -142,19 +156,22 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
 }
 
 /**
- * Block until a pending ask exists or (unless onlyAsks) the world hash moves from its value now.
+ * Block until a pending ask exists or (unless onlyAsks) the world hash moves from its value now,
+ * or the pulse is not running (at the start or later: "down").
  * Level-triggered: a pending ask that already exists returns at once.
  */
 export async function waitForChange(
   dd: DataDir,
   opts: { onlyAsks: boolean; timeoutS?: number; pollMs?: number },
-): Promise<"ask" | "world" | "timeout"> {
+): Promise<"ask" | "world" | "down" | "timeout"> {
   const start = opts.onlyAsks ? "" : await currentWorldHash(dd);
   const r = await waitFor(
     [dd.root, dd.goalsDir, dd.snapshotsDir, dd.asksDir, dd.answersDir],
     async () => {
       if ((await pendingAsks(dd)).length > 0) return "ask" as const;
       if (!opts.onlyAsks && (await currentWorldHash(dd)) !== start) return "world" as const;
+      // With no pulse nothing senses or decides: waiting on would be waiting forever.
+      if (!(await isSessionAlive(dd, PULSE_ID))) return "down" as const;
       return undefined;
     },
     { timeoutMs: opts.timeoutS === undefined ? undefined : opts.timeoutS * 1000, pollMs: opts.pollMs ?? 1000 },

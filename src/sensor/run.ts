@@ -26,7 +26,8 @@ import type { DataDir } from "../store/layout.ts";
 import { MUX_SCRIPT, type MuxResult, parseMuxOutput } from "./mux.ts";
 import { tsSensorArgv, tsSensorEnv } from "./ts.ts";
 
-export type SensorLimits = { timeoutS: number; maxBytes: number; parallel: number };
+/** `signal`: aborted when the pulse stops; every sensor's group ends at once. */
+export type SensorLimits = { timeoutS: number; maxBytes: number; parallel: number; signal?: AbortSignal };
 
 export const DEFAULT_SENSOR_LIMITS: SensorLimits = { timeoutS: 60, maxBytes: 8192, parallel: 8 };
 
@@ -131,6 +132,7 @@ async function runUnconfined(dd: DataDir, s: Planned, limits: SensorLimits): Pro
     env: sensorEnv(dd, s),
     clearEnv: true,
     killGraceMs: KILL_GRACE_S * 1000,
+    signal: limits.signal,
   });
   const o = r.outcome;
   switch (o.kind) {
@@ -140,6 +142,8 @@ async function runUnconfined(dd: DataDir, s: Planned, limits: SensorLimits): Pro
       return reading(s, { kind: "timeout", timeoutS: limits.timeoutS, stderrTail: r.stderrTail });
     case "overflow":
       return reading(s, { kind: "overflow", maxBytes: limits.maxBytes, stderrTail: r.stderrTail });
+    case "aborted":
+      return toReading({ kind: "refused", message: "stopped: the pulse was stopping" });
     case "spawn-error":
       return reading(s, { ...o, hint: spawnHint(s.path, o.message) });
   }
@@ -212,6 +216,7 @@ async function runGroup(dd: DataDir, group: Planned[], limits: SensorLimits): Pr
       timeoutMs: (rounds * (limits.timeoutS + 2 * KILL_GRACE_S) + 30) * 1000,
       maxStdoutBytes: 64 * 1024 + group.length * 128,
       stderrTailBytes: STDERR_TAIL,
+      signal: limits.signal,
     });
     const results = parseMuxOutput(new TextDecoder().decode(r.stdout), nonce);
     if (results === "unsupported") return await runEachConfined(dd, group, limits);
@@ -260,6 +265,7 @@ async function runEachConfined(dd: DataDir, group: Planned[], limits: SensorLimi
       maxStdoutBytes: limits.maxBytes,
       stderrTailBytes: STDERR_TAIL,
       killGraceMs: KILL_GRACE_S * 1000,
+      signal: limits.signal,
     });
     const o = r.outcome;
     out[s.name] = o.kind === "exited"
@@ -268,6 +274,8 @@ async function runEachConfined(dd: DataDir, group: Planned[], limits: SensorLimi
       ? reading(s, { kind: "timeout", timeoutS: limits.timeoutS, stderrTail: r.stderrTail })
       : o.kind === "overflow"
       ? reading(s, { kind: "overflow", maxBytes: limits.maxBytes, stderrTail: r.stderrTail })
+      : o.kind === "aborted"
+      ? toReading({ kind: "refused", message: "stopped: the pulse was stopping" })
       : reading(s, o);
   });
   return out;

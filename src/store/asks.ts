@@ -1,12 +1,15 @@
 /**
  * asks/<ask_id>.json and answers/<ask_id>.json: the durable worker ↔ human mailbox.
  * An ask is open while it sits in asks/: pending (no answer yet) or answered but not yet
- * delivered to its worker. Once `_ ask` has printed the answer, the ask moves to asks/done/,
- * so the open part of the mailbox stays small however long the history grows.
+ * delivered to its worker. It ends in one of three final states, and its record moves to
+ * asks/done/ with the state, when and why: answered (`_ ask` printed the answer), expired (its
+ * worker is gone: killed, exited, dead), or withdrawn (a human deleted its record).
+ * So the open part of the mailbox stays small however long the history grows.
  */
-import type { Answer, Ask } from "../core/schemas.ts";
-import { exists, listNames, moveFile, readJsonIfExists } from "../sys/fs.ts";
+import type { Answer, Ask, AskEnd } from "../core/schemas.ts";
+import { exists, listNames, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
+import { PULSE_ID, readSession } from "./sessions.ts";
 
 function isAsk(v: unknown): v is Ask {
   const a = v as Ask;
@@ -22,6 +25,18 @@ function isAnswer(v: unknown): v is Answer {
 /** An ask, open or done. */
 export async function readAsk(dd: DataDir, id: string): Promise<Ask | undefined> {
   const v = (await readJsonIfExists(dd.ask(id))) ?? (await readJsonIfExists(dd.doneAsk(id)));
+  return isAsk(v) ? v : undefined;
+}
+
+/** The open ask (still in asks/), if it is there. */
+export async function readOpenAsk(dd: DataDir, id: string): Promise<Ask | undefined> {
+  const v = await readJsonIfExists(dd.ask(id));
+  return isAsk(v) ? v : undefined;
+}
+
+/** The ask's record under asks/done/, once it ended. */
+export async function readEndedAsk(dd: DataDir, id: string): Promise<Ask | undefined> {
+  const v = await readJsonIfExists(dd.doneAsk(id));
   return isAsk(v) ? v : undefined;
 }
 
@@ -44,17 +59,57 @@ export async function openAsks(dd: DataDir): Promise<{ ask: Ask; answered: boole
   const ids = await idsIn(dd.asksDir);
   const rows = await Promise.all(ids.map(async (id) => {
     const ask = await readJsonIfExists(dd.ask(id));
-    return isAsk(ask) ? { ask, answered: await exists(dd.answer(id)) } : undefined;
+    return isAsk(ask) ? { ask, answered: (await readAnswer(dd, id)) !== undefined } : undefined;
   }));
   return rows.filter((r) => r !== undefined).sort((a, b) => byTime(a.ask, b.ask));
 }
 
-/** Asks still waiting for a human, oldest first. */
-export async function pendingAsks(dd: DataDir): Promise<Ask[]> {
-  return (await openAsks(dd)).filter((r) => !r.answered).map((r) => r.ask);
+/**
+ * How the worker of an ask ended, when it did: its session has run (it has a meta) and its host
+ * holds the lock no more. An ask of a worker that never had a session (asked by hand) stays live.
+ */
+export async function workerGone(dd: DataDir, worker: string): Promise<string | undefined> {
+  if (worker === PULSE_ID) return undefined;
+  const s = await readSession(dd, worker).catch(() => undefined);
+  if (!s?.meta || s.status.kind === "running") return undefined;
+  return s.status.kind === "exited" ? `exited ${s.status.code ?? "?"}` : s.status.kind;
 }
 
-/** The worker has the answer: file the ask under asks/done/. */
-export async function markDelivered(dd: DataDir, id: string): Promise<void> {
-  if (await exists(dd.ask(id))) await moveFile(dd.ask(id), dd.doneAsk(id));
+/** Open asks whose worker is gone (see workerGone), each with how it ended. */
+export async function orphanedAsks(dd: DataDir): Promise<{ ask: Ask; why: string }[]> {
+  const gone = new Map<string, string | undefined>();
+  const out: { ask: Ask; why: string }[] = [];
+  for (const { ask } of await openAsks(dd)) {
+    if (!gone.has(ask.worker)) gone.set(ask.worker, await workerGone(dd, ask.worker));
+    const why = gone.get(ask.worker);
+    if (why) out.push({ ask, why: `worker ${ask.worker} ${why}` });
+  }
+  return out;
+}
+
+/** Asks still waiting for a human, oldest first: unanswered, and their worker still there. */
+export async function pendingAsks(dd: DataDir): Promise<Ask[]> {
+  const gone = new Set((await orphanedAsks(dd)).map((o) => o.ask.id));
+  return (await openAsks(dd)).filter((r) => !r.answered && !gone.has(r.ask.id)).map((r) => r.ask);
+}
+
+/**
+ * End an ask: its record, with the final state, when and why, goes to asks/done/ (written first,
+ * so a crash in between leaves it ended, never lost). `ask` is its record as last read.
+ */
+export async function endAsk(dd: DataDir, ask: Ask, end: { state: AskEnd; now: Date; why?: string }): Promise<Ask> {
+  const ended: Ask = {
+    ...ask,
+    state: end.state,
+    ended: end.now.toISOString(),
+    ...(end.why ? { why: end.why } : {}),
+  };
+  await writeFileAtomic(dd.doneAsk(ask.id), JSON.stringify(ended, null, 2) + "\n", 0o600);
+  await removeIfExists(dd.ask(ask.id));
+  return ended;
+}
+
+/** Is there an answer file, valid or not? */
+export function answerFileExists(dd: DataDir, id: string): Promise<boolean> {
+  return exists(dd.answer(id));
 }

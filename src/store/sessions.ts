@@ -4,7 +4,7 @@
  * `.lock`). The kernel drops the lock when the host dies, so liveness never trusts a stale PID.
  */
 import type { SessionExit, SessionMeta } from "../core/schemas.ts";
-import { listNames, readJsonIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { exists, listNames, readJsonIfExists, statIfExists, writeFileAtomic } from "../sys/fs.ts";
 import { isLockHeld } from "../sys/lock.ts";
 import type { DataDir } from "./layout.ts";
 
@@ -29,6 +29,8 @@ export function sessionFiles(dd: DataDir, id: string) {
     hostLog: `${dir}/host.log`,
     /** the host process's stderr: what a crash before its own error handling printed */
     hostErr: `${dir}/host.err`,
+    /** the pulse only: the decide in flight (store/inflight.ts) */
+    decide: `${dir}/decide.json`,
   };
 }
 
@@ -89,4 +91,24 @@ export async function liveWorkers(dd: DataDir): Promise<string[]> {
   const ids = (await listNames(dd.sessionsDir)).filter((id) => id !== PULSE_ID);
   const alive = await Promise.all(ids.map((id) => isSessionAlive(dd, id)));
   return ids.filter((_, i) => alive[i]);
+}
+
+/** How long a worker's host may take from its launch file to its meta. */
+export const HOST_START_MS = 15_000;
+
+/**
+ * Ids of the workers being started right now: launched (launch.json written) within HOST_START_MS,
+ * but with no host holding the lock and no meta yet.
+ */
+export async function startingWorkers(dd: DataDir, now = Date.now()): Promise<string[]> {
+  const ids = (await listNames(dd.sessionsDir)).filter((id) => id !== PULSE_ID);
+  const out: string[] = [];
+  for (const id of ids) {
+    const f = sessionFiles(dd, id);
+    const launched = statIfExists(f.launch)?.mtime?.getTime();
+    if (launched === undefined || now - launched > HOST_START_MS) continue;
+    if (await exists(f.meta) || await isSessionAlive(dd, id)) continue;
+    out.push(id);
+  }
+  return out;
 }

@@ -23,6 +23,7 @@ export const ENV_VARS = [
   "LOOOP_SENSOR_TIMEOUT",
   "LOOOP_SENSOR_MAX_BYTES",
   "LOOOP_ASK_POLL_MS",
+  "LOOOP_ASK_TIMEOUT_S",
   "DENO_DIR", // handed on to a Deno-native sensor's own process
 ] as const;
 export type EnvName = (typeof ENV_VARS)[number];

@@ -94,6 +94,12 @@ export async function processStart(pid: number): Promise<string | undefined> {
   return (await processFacts([pid]))?.get(pid)?.start;
 }
 
+/** Is the process that started at `start` still running as `pid` (false for a stranger on that pid)? */
+export async function processAlive(target: { pid: number; start?: string }): Promise<boolean> {
+  const f = (await processFacts([target.pid]))?.get(target.pid);
+  return !!f && (!target.start || f.start === target.start);
+}
+
 export type SignalOutcome =
   /** the process (or group) was signalled */
   | { kind: "signalled" }

@@ -33,6 +33,8 @@ const SETSID_FAILED = /^setsid: failed to execute (.*)$/m;
 export type RunOutcome =
   | { kind: "exited"; code: number | null; signal: string | null }
   | { kind: "timeout" }
+  /** `signal` was aborted: the group was ended */
+  | { kind: "aborted" }
   | { kind: "overflow" }
   | { kind: "spawn-error"; message: string };
 
@@ -61,6 +63,10 @@ export type RunOptions = {
   killGraceMs?: number;
   /** how to start the session: the cheapest this OS has unless a test or benchmark compares them */
   way?: SessionWay;
+  /** aborting it ends the command's whole group, as a timeout does (the pulse shutting down) */
+  signal?: AbortSignal;
+  /** the command's pid (its group's id) once it started, to record it for whoever comes next */
+  onSpawn?: (pid: number) => void;
 };
 
 /**
@@ -190,6 +196,10 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
     graceTimer = setTimeout(() => killGroup(pid, "SIGKILL"), opts.killGraceMs ?? 1000);
   };
   const timer = setTimeout(() => stop({ kind: "timeout" }), opts.timeoutMs);
+  const onAbort = () => stop({ kind: "aborted" });
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener("abort", onAbort, { once: true });
+  opts.onSpawn?.(pid);
   const writer = (async () => {
     if (!child.stdin) return;
     try {
@@ -211,6 +221,7 @@ export async function runProcess(argv: string[], opts: RunOptions): Promise<RunR
   const err = drain(child.stderr, { max: opts.stderrTailBytes ?? 2048, keep: "tail", stop: readingEnds });
   const status = await child.status;
   clearTimeout(timer);
+  opts.signal?.removeEventListener("abort", onAbort);
   forgetVerified(); // the command may have swapped a folder of the data dir for a link
   // The process is gone: whatever else of its group is left (holding the pipes open) goes now.
   killGroup(pid, "SIGKILL");

@@ -135,3 +135,56 @@ Deno.test("_ answer of an unknown ask exits 1, lists the pending asks, and write
     assert((await pending(env)).length === 1);
   });
 });
+
+Deno.test("_ answer <id> - reads stdin; a blank answer is refused; a corrupt answer file leaves the ask answerable", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    for (const w of ["h1", "h2"]) {
+      const r = await looop(["_", "ask", w, "--prompt", `${w}?`, "--timeout", "0"], { env });
+      assertEquals(r.code, 124, r.stderr);
+    }
+    for (const blank of ["", "   ", "\n"]) {
+      const before = await treeSnapshot(dir);
+      const r = await looop(["_", "answer", "h1-1", blank], { env });
+      assertOneLineError(r, 2, /^looop: empty answer — /);
+      assertEquals(await treeSnapshot(dir), before);
+    }
+    const piped = await looop(["_", "answer", "h1-1", "-"], { env, stdin: "ship it\n" });
+    assertEquals([piped.code, piped.stdout], [0, "answered h1-1\n"], piped.stderr);
+    const a = JSON.parse(await Deno.readTextFile(`${dir}/answers/h1-1.json`));
+    assertEquals(a.answer, "ship it");
+    const blankIn = await looop(["_", "answer", "h2-1", "-"], { env, stdin: " \n\n" });
+    assertOneLineError(blankIn, 2, /empty answer on stdin/);
+
+    // A torn answer file answers nothing: h2-1 stays pending, and the next answer replaces it, saying so.
+    await Deno.writeTextFile(`${dir}/answers/h2-1.json`, '{"id":"h2-1","ans');
+    assertEquals((await pending(env)).map((p) => p.id), ["h2-1"]);
+    const fixed = await looop(["_", "answer", "h2-1", "go"], { env });
+    assertEquals(fixed.code, 0, fixed.stderr);
+    assertEquals(fixed.stdout, "answered h2-1 (its answer file was corrupt and is replaced)\n");
+    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/answers/h2-1.json`)).answer, "go");
+    assertEquals(await pending(env), []);
+  });
+});
+
+Deno.test("LOOOP_ASK_TIMEOUT_S is _ ask's default --timeout; --timeout still wins; a bad value is a usage error", async () => {
+  await withDataDir(async ({ env }) => {
+    await seed(env);
+    const t0 = performance.now();
+    const r = await looop(["_", "ask", "t1", "--prompt", "q?"], { env: { ...env, LOOOP_ASK_TIMEOUT_S: "0.3" } });
+    assertEquals(r.code, 124, r.stderr);
+    assertMatch(r.stderr, /^looop: ask t1-1 not answered within 0\.3s/);
+    assert(performance.now() - t0 < 30_000, "bounded");
+    const flag = await looop(["_", "ask", "t1", "--prompt", "q?", "--timeout", "0"], {
+      env: { ...env, LOOOP_ASK_TIMEOUT_S: "3600" },
+    });
+    assertEquals(flag.code, 124, flag.stderr);
+    assertMatch(flag.stderr, /not answered within 0s/);
+    const bad = await looop(["_", "ask", "t1", "--prompt", "q?"], { env: { ...env, LOOOP_ASK_TIMEOUT_S: "soon" } });
+    assertOneLineError(
+      bad,
+      2,
+      /^looop: LOOOP_ASK_TIMEOUT_S must be a number of seconds, got 'soon' — e\.g\. LOOOP_ASK_TIMEOUT_S=30\n$/,
+    );
+  });
+});

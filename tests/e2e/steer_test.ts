@@ -59,7 +59,7 @@ Deno.test("_ state --json has its stable shape; _ state prints a readable summar
     ]);
     assertEquals(s.data_dir, dir);
     assertEquals(s.config, { path: `${dir}/config.json`, error: null });
-    assertEquals(s.pulse, { up: false });
+    assertEquals(s.pulse, { up: false, runner: null, decide: null });
     assertMatch(s.world_hash, /^[0-9a-f]{64}$/);
     assertEquals(s.last_tick_hash, null);
     assertEquals(s.sandbox, null, "no beat has looked for a sandbox yet");
@@ -217,28 +217,67 @@ Deno.test("_ sensor write makes an executable script (0755); _ playbook write re
   });
 });
 
+/** `fn` while the data dir's pulse lock is held (the pulse is up, as `_ wait` sees it). */
+async function withPulseUp(dir: string, fn: () => Promise<void>): Promise<void> {
+  const holder = await holdSessionLock(dir, "pulse");
+  try {
+    await fn();
+  } finally {
+    await killHolder(holder);
+  }
+}
+
 Deno.test("_ wait --json: times out with 124 when nothing is pending, returns at once for a pending ask", async () => {
-  await withDataDir(async ({ env }) => {
-    const t = await looop(["_", "wait", "--json", "--timeout", "1"], { env });
-    assertEquals(t.code, 124, t.stderr);
-    const doc = JSON.parse(t.stdout);
-    assertEquals(Object.keys(doc), ["woke", "state"]);
-    assertEquals(doc.woke, "timeout");
-    assertMatch(doc.state.world_hash, /^[0-9a-f]{64}$/);
-    assertEquals(t.stderr.split("\n").filter(Boolean).length, 1);
+  await withDataDir(async ({ dir, env }) =>
+    await withPulseUp(dir, async () => {
+      const t = await looop(["_", "wait", "--json", "--timeout", "1"], { env });
+      assertEquals(t.code, 124, t.stderr);
+      const doc = JSON.parse(t.stdout);
+      assertEquals(Object.keys(doc), ["woke", "state"]);
+      assertEquals(doc.woke, "timeout");
+      assertMatch(doc.state.world_hash, /^[0-9a-f]{64}$/);
+      assertEquals(t.stderr.split("\n").filter(Boolean).length, 1);
+
+      const ask = await looop(["_", "ask", "w1", "--prompt", "deploy?", "--timeout", "0"], { env });
+      assertEquals(ask.code, 124, ask.stderr);
+      const w = await looop(["_", "wait", "--json"], { env });
+      assertEquals(w.code, 0, w.stderr);
+      const woke = JSON.parse(w.stdout);
+      assertEquals(woke.woke, "ask");
+      assertEquals(woke.state.asks.map((a: { id: string }) => a.id), ["w1-1"]);
+
+      const text = await looop(["_", "wait"], { env });
+      assertEquals(text.code, 0, text.stderr);
+      assertMatch(text.stdout, /^woke: ask\n/);
+      assertMatch(text.stdout, /w1-1\s+deploy\?/);
+    })
+  );
+});
+
+Deno.test("_ wait returns with exit 5 when the pulse is down, at the start or while it waits; a pending ask first", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    const down = await looop(["_", "wait", "--json"], { env });
+    assertEquals(down.code, 5, down.stderr);
+    assertEquals(JSON.parse(down.stdout).woke, "down");
+    assertEquals(down.stderr, "looop: the pulse is not running: nothing will change — start it with `looop up`\n");
+
+    const holder = await holdSessionLock(dir, "pulse");
+    const waiter = spawnLooop(["_", "wait", "--json", "--timeout", "60"], { env });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await killHolder(holder); // the pulse goes down while it waits
+      const r = await waiter.done;
+      assertEquals([r.code, JSON.parse(r.stdout).woke], [5, "down"], r.stderr);
+    } finally {
+      await killHolder(holder);
+      await reap(waiter);
+    }
 
     const ask = await looop(["_", "ask", "w1", "--prompt", "deploy?", "--timeout", "0"], { env });
     assertEquals(ask.code, 124, ask.stderr);
     const w = await looop(["_", "wait", "--json"], { env });
-    assertEquals(w.code, 0, w.stderr);
-    const woke = JSON.parse(w.stdout);
-    assertEquals(woke.woke, "ask");
-    assertEquals(woke.state.asks.map((a: { id: string }) => a.id), ["w1-1"]);
-
-    const text = await looop(["_", "wait"], { env });
-    assertEquals(text.code, 0, text.stderr);
-    assertMatch(text.stdout, /^woke: ask\n/);
-    assertMatch(text.stdout, /w1-1\s+deploy\?/);
+    assertEquals([w.code, JSON.parse(w.stdout).woke], [0, "ask"], w.stderr);
   });
 });
 
@@ -255,46 +294,50 @@ async function nudgeUntilDone(env: Env, done: Promise<Run>): Promise<{ run: Run;
 }
 
 Deno.test("_ wait --json in the background wakes with 'world' when another process writes a goal", async () => {
-  await withDataDir(async ({ env }) => {
-    await seed(env);
-    const waiter = spawnLooop(["_", "wait", "--json", "--timeout", "60"], { env });
-    try {
-      const { run } = await nudgeUntilDone(env, waiter.done);
-      assertEquals(run.code, 0, run.stderr);
-      const doc = JSON.parse(run.stdout);
-      assertEquals(doc.woke, "world");
-      assert(doc.state.goals.some((g: { id: string }) => g.id === "nudge"), "the printed state has the new goal");
-    } finally {
-      await reap(waiter);
-    }
-  });
+  await withDataDir(async ({ dir, env }) =>
+    await withPulseUp(dir, async () => {
+      await seed(env);
+      const waiter = spawnLooop(["_", "wait", "--json", "--timeout", "60"], { env });
+      try {
+        const { run } = await nudgeUntilDone(env, waiter.done);
+        assertEquals(run.code, 0, run.stderr);
+        const doc = JSON.parse(run.stdout);
+        assertEquals(doc.woke, "world");
+        assert(doc.state.goals.some((g: { id: string }) => g.id === "nudge"), "the printed state has the new goal");
+      } finally {
+        await reap(waiter);
+      }
+    })
+  );
 });
 
 Deno.test("_ wait --only-asks ignores goal writes (times out) but wakes for an ask", async () => {
-  await withDataDir(async ({ env }) => {
-    await seed(env);
-    const ignoring = spawnLooop(["_", "wait", "--json", "--only-asks", "--timeout", "1"], { env });
-    try {
-      const { run, writes } = await nudgeUntilDone(env, ignoring.done);
-      assert(writes > 1, "goals were written while it waited");
-      assertEquals(run.code, 124, run.stderr);
-      assertEquals(JSON.parse(run.stdout).woke, "timeout");
-    } finally {
-      await reap(ignoring);
-    }
+  await withDataDir(async ({ dir, env }) =>
+    await withPulseUp(dir, async () => {
+      await seed(env);
+      const ignoring = spawnLooop(["_", "wait", "--json", "--only-asks", "--timeout", "1"], { env });
+      try {
+        const { run, writes } = await nudgeUntilDone(env, ignoring.done);
+        assert(writes > 1, "goals were written while it waited");
+        assertEquals(run.code, 124, run.stderr);
+        assertEquals(JSON.parse(run.stdout).woke, "timeout");
+      } finally {
+        await reap(ignoring);
+      }
 
-    const waiter = spawnLooop(["_", "wait", "--json", "--only-asks", "--timeout", "60"], { env });
-    try {
-      assertEquals((await looop(["_", "goal", "write", "more", "x"], { env })).code, 0);
-      const ask = await looop(["_", "ask", "w2", "--prompt", "ok?", "--timeout", "0"], { env });
-      assertEquals(ask.code, 124, ask.stderr);
-      const woke = await waiter.done;
-      assertEquals(woke.code, 0, woke.stderr);
-      assertEquals(JSON.parse(woke.stdout).woke, "ask");
-    } finally {
-      await reap(waiter);
-    }
-  });
+      const waiter = spawnLooop(["_", "wait", "--json", "--only-asks", "--timeout", "60"], { env });
+      try {
+        assertEquals((await looop(["_", "goal", "write", "more", "x"], { env })).code, 0);
+        const ask = await looop(["_", "ask", "w2", "--prompt", "ok?", "--timeout", "0"], { env });
+        assertEquals(ask.code, 124, ask.stderr);
+        const woke = await waiter.done;
+        assertEquals(woke.code, 0, woke.stderr);
+        assertEquals(JSON.parse(woke.stdout).woke, "ask");
+      } finally {
+        await reap(waiter);
+      }
+    })
+  );
 });
 
 Deno.test("_ sessions --json lists sessions: running while the host lives, then dead, then exited with its code", async () => {

@@ -97,7 +97,7 @@ Deno.test("an answered ask not yet delivered re-attaches, and gives its answer a
     // The `_ ask` that waited was killed before it printed: running it again must not ask twice.
     const again = await openAsk(dd, { worker: "w", prompt: "merge?" }, NOW);
     assertEquals([again.ask.id, again.reattached], ["w-1", true]);
-    assertEquals((await awaitAnswer(dd, again.ask.id, 0)).answer, "yes");
+    assertEquals((await awaitAnswer(dd, again.ask, 0)).answer, "yes");
     assertEquals(await pendingAsks(dd), [], "an answered ask is not pending");
   });
 });
@@ -138,7 +138,7 @@ Deno.test("awaitAnswer returns an answer written after it started waiting", asyn
   await withDataDir(async (dd) => {
     const { ask } = await openAsk(dd, { worker: "w", prompt: "go?" }, NOW);
     let settled = false;
-    const waiting = awaitAnswer(dd, ask.id, 30).finally(() => (settled = true));
+    const waiting = awaitAnswer(dd, ask, 30).finally(() => (settled = true));
     assertEquals(settled, false);
     await answerAsk(dd, ask.id, "go", { now: NOW });
     const answer = await waiting;
@@ -149,7 +149,7 @@ Deno.test("awaitAnswer returns an answer written after it started waiting", asyn
 Deno.test("awaitAnswer times out with exit 124 and the ask stays pending", async () => {
   await withDataDir(async (dd) => {
     const { ask } = await openAsk(dd, { worker: "w", prompt: "go?" }, NOW);
-    const e = await looopError(awaitAnswer(dd, ask.id, 0.2, 50));
+    const e = await looopError(awaitAnswer(dd, ask, 0.2, 50));
     assertEquals(e.code, 124);
     assertMatch(e.message, new RegExp(`ask ${ask.id} not answered within 0.2s`));
     assertEquals((await pendingAsks(dd)).map((a) => a.id), [ask.id]);

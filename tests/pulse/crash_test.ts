@@ -99,7 +99,7 @@ Deno.test("SIGKILL of the pulse at a worker start and mid run_shell: nothing los
     assertEquals((await lab.sessions()).filter((s) => s.id === "w1").map((s) => s.pid), [workerPid]);
 
     const down = await lab.ok(["down"]);
-    assertMatch(down.stdout, /stopped 1 worker\(s\): w1; pulse stopped/);
+    assertMatch(down.stdout, /^pulse stopped; stopped 1 worker\(s\): w1\n$/);
     assertEquals(await lab.noProcessesLeft(), [], "no process of the data dir after down");
     assertEquals((await processesWith(`sleep ${mark}`)).length, 0);
   });

@@ -47,7 +47,7 @@ Deno.test("two `up` at once start one pulse; `_ beat` meanwhile exits 75; `down`
     const after = (await lab.sessions()).filter((s) => s.id === "pulse");
     assertEquals(after.length, 1);
     assert(after[0].state !== "running", `pulse after down: ${JSON.stringify(after[0])}`);
-    assertEquals((await lab.ok(["down"])).stdout, "the pulse was not running\n");
+    assertEquals((await lab.ok(["down"])).stdout, "the pulse was not running; no workers were running\n");
   });
 });
 
