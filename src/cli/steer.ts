@@ -14,7 +14,9 @@ import { formatAge } from "../core/duration.ts";
 import type { Config } from "../core/config.ts";
 import type { DataDir } from "../store/layout.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
-import { resetSandbox, type Sandbox, sandbox } from "../sys/sandbox.ts";
+import { runSensors } from "../sensor/run.ts";
+import { sensorLimits } from "../pulse/loop.ts";
+import { resetSandbox, sandbox } from "../sys/sandbox.ts";
 import { config, dataDir } from "./context.ts";
 import { answerCommand } from "./answer.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
@@ -31,15 +33,24 @@ async function steer(input: FileMove | StartMove): Promise<void> {
   const move = parsed.move as FileMove | StartMove;
   const dd = await dataDir();
   const cfg = await config(dd);
+  try {
+    await steerWith(dd, cfg, move);
+  } finally {
+    await resetSandbox().catch(() => {}); // the sandbox's proxies (socat on Linux) stop with the command
+  }
+}
+
+async function steerWith(dd: DataDir, cfg: Config, move: FileMove | StartMove): Promise<void> {
+  // Only a new sensor needs to know whether a sandbox would hold it (it runs every beat).
+  const sb = move.action === "write_sensor" ? await sandbox(sandboxPolicy(dd, cfg)) : undefined;
   const ctx = {
     dd,
     now: new Date(),
     limits: { maxBodyBytes: cfg.max_body_bytes },
     via: "(by hand)",
-    // Only a new sensor needs to know whether a sandbox would hold it (it runs every beat).
-    screen: move.action === "write_sensor"
+    screen: sb
       ? {
-        sandbox: await probeSandbox(dd, cfg),
+        sandbox: sb,
         irreversible: cfg.irreversible,
         allowNet: cfg.sandbox.allow_net,
         passEnv: cfg.sandbox.pass_env,
@@ -58,6 +69,26 @@ async function steer(input: FileMove | StartMove): Promise<void> {
   }
   if (outcome.kind === "done") {
     print(outcome.journal);
+    // The new sensor runs once, as the pulse would run it, so its reading is seen now, not at the next beat.
+    if (move.action === "write_sensor" && sb) {
+      const name = `sensor-${move.name}`;
+      const readings = await runSensors(dd, sensorLimits(), {
+        sandbox: sb,
+        allowNet: cfg.sandbox.allow_net,
+        passEnv: cfg.sandbox.pass_env,
+        only: [name],
+      });
+      const r = readings[name];
+      if (r) {
+        const text = JSON.stringify(r);
+        print(`${name}: ${text.length > 500 ? `${text.slice(0, 500)}…` : text}`);
+        const err = r.signal as { error?: unknown };
+        const detail = r.detail as { message?: unknown } | undefined;
+        if (err?.error === true) {
+          console.error(`looop: warning: ${name} gave an error reading: ${String(detail?.message ?? "?")}`);
+        }
+      }
+    }
     return;
   }
   if (outcome.error) throw outcome.error;
@@ -74,15 +105,6 @@ async function steer(input: FileMove | StartMove): Promise<void> {
 }
 
 type StartMove = Extract<Move, { action: "start_worker" }>;
-
-/** Whether an OS sandbox would hold a sensor here, as the pulse would find it; its proxies stop after. */
-async function probeSandbox(dd: DataDir, cfg: Config): Promise<Sandbox> {
-  try {
-    return await sandbox(sandboxPolicy(dd, cfg));
-  } finally {
-    await resetSandbox();
-  }
-}
 
 export function registerSteer(under: Command) {
   under.command("state").description(

@@ -60,7 +60,9 @@ export function registerWorker(under: Command) {
     .action(async (id) => {
       const session = sessionOr(id, "_ kill");
       const dd = await dataDir();
-      const r = await killSession(dd, session);
+      // A worker ending itself (the contract's last step) is done, not killed by a human.
+      const self = env("LOOOP_SESSION_ID") === session;
+      const r = await killSession(dd, session, undefined, { self });
       await expireAsksOfGone(dd, new Date()); // its asks end with it, everywhere they were shown
       if (r.kind === "not-signalled") {
         throw new LooopError(

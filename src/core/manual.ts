@@ -99,9 +99,13 @@ STEER (a human or a concierge)
   looop _ goal write <id> [body|-]   body inline, or stdin when omitted or "-"
   looop _ goal archive <id>
   looop _ sensor write <name> [script|-]
+                                     then runs it once, as the pulse would, and prints its reading
+                                     (a warning on stderr for an error reading)
   looop _ playbook write [body|-]
   looop _ worker start <id> [brief|-]   start a worker by hand (same gates as the move)
-  looop _ sessions [--json]          the pulse and every worker: id, state, pid, runner, age, exit code
+  looop _ sessions [--json]          the pulse and every worker: id, state (running, exited, done:
+                                     ended itself with _ kill, killed, dead), pid, runner (the one in
+                                     use now), age, exit code
   looop _ beat [--json]              run exactly ONE beat in the foreground and exit: 0 done (skipped,
                                      paused or moved); 1 the decide yielded no move; 3 the move failed
                                      its schema or a gate; 75 a pulse holds the lock; 127 the
@@ -165,7 +169,9 @@ CONFIG ($LOOOP_CONFIG, else <data dir>/config.json; JSONC: comments and trailing
   max_body_bytes  cap on goal/PLAYBOOK bodies and sensor scripts (default 262144)
   irreversible    extra regular expressions refused in run_shell (one that does not compile is a
                   config error, never a silently skipped guardrail)
-  prices          {model: {input, output}} USD per million tokens, for runners that report tokens
+  prices          {name: {input, output}} USD per million tokens, for runners that report tokens
+                  only (codex): name is the model the runner's stream names, else the runner's
+                  name (codex names no model in its stream: key it "codex"), else "default"
   sandbox         {mode: auto|required|off, allow_net: [hosts for sensors],
                   run_shell_net: [hosts for run_shell], pass_env: [variable names],
                   allow_write: [absolute paths]} (see SECURITY)

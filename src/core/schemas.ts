@@ -39,7 +39,8 @@ export const LedgerRecordSchema = z.object({
 });
 export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
 
-export const SessionStateSchema = z.enum(["running", "exited", "killed"]);
+/** `done`: the worker ended itself with `_ kill` (its own id); `killed`: someone else ended it. */
+export const SessionStateSchema = z.enum(["running", "exited", "killed", "done"]);
 export type SessionState = z.infer<typeof SessionStateSchema>;
 
 export const SessionMetaSchema = z.object({
@@ -80,7 +81,7 @@ export const DecideFlightSchema = z.object({
   pid_start: z.string().optional(),
   /** how the runner reports its cost (its stream), so whoever ends it can meter what it spent */
   cost: z.object({ type: z.string(), pointer: z.string(), mode: z.enum(["sum", "total"]) }).optional(),
-  prices: z.object({ input: z.number(), output: z.number() }).optional(),
+  prices: z.record(z.string(), z.object({ input: z.number(), output: z.number() })).optional(),
 });
 export type DecideFlight = z.infer<typeof DecideFlightSchema>;
 

@@ -2,7 +2,8 @@
  * A runner's event stream → its final answer, its cost and its failure (SPEC §9, notes/runners.md).
  * pi: each assistant `message_end` carries usage.cost.total (summed) and a stopReason that may be
  * "error" although pi exits 0; claude: the final `result` event (result, is_error, total_cost_usd);
- * codex: `item.completed` agent messages and token counts (priced from config); opencode: `text`
+ * codex: `item.completed` agent messages and token counts (priced from config's `prices`, by model
+ * name when the stream names one, else by runner name); opencode: `text`
  * parts and `step_finish` costs. A custom runner declares {type, pointer, mode}. A stream with no
  * JSON events is a plain-text answer.
  */
@@ -13,6 +14,8 @@ export type StreamSummary = {
   /** undefined when the stream reported no cost (an unmetered decide) */
   costUsd: number | undefined;
   tokens: { input: number; output: number } | undefined;
+  /** the model the stream names (pi's assistant messages, claude's init, any event's `model`) */
+  model: string | undefined;
   error: string | undefined;
   events: number;
 };
@@ -39,8 +42,23 @@ const textOf = (content: unknown): string =>
     : "";
 
 export type Prices = { input: number; output: number }; // USD per million tokens
+/** config.json's `prices`: by model name, by runner name, or `default`. */
+export type PriceTable = Record<string, Prices>;
 
-export function summarizeStream(stdout: string, opts: { cost?: CostSpec; prices?: Prices } = {}): StreamSummary {
+/** The prices for tokens of `model` (as the stream names it), else the runner's, else `default`. */
+export function pricesFor(table: PriceTable, o: { model?: string; runner: string }): Prices | undefined {
+  const own = (k: string | undefined) => (k !== undefined && Object.hasOwn(table, k) ? table[k] : undefined);
+  return own(o.model) ?? own(o.runner) ?? own("default");
+}
+
+/**
+ * `prices`: the table and the runner's name; token counts are priced by the model the stream
+ * names, if the table has it, else by the runner's name, else by `default`.
+ */
+export function summarizeStream(
+  stdout: string,
+  opts: { cost?: CostSpec; prices?: { table: PriceTable; runner: string } } = {},
+): StreamSummary {
   const events: Ev[] = [];
   for (const line of stdout.split("\n")) {
     const t = line.trim();
@@ -52,7 +70,7 @@ export function summarizeStream(stdout: string, opts: { cost?: CostSpec; prices?
     } catch { /* a torn or non-JSON line */ }
   }
   if (events.length === 0) {
-    return { finalText: stdout, costUsd: undefined, tokens: undefined, error: undefined, events: 0 };
+    return { finalText: stdout, costUsd: undefined, tokens: undefined, model: undefined, error: undefined, events: 0 };
   }
   let finalText: string | undefined;
   let error: string | undefined;
@@ -61,7 +79,11 @@ export function summarizeStream(stdout: string, opts: { cost?: CostSpec; prices?
   let openCost: number | undefined;
   let tokens: { input: number; output: number } | undefined;
   let stepText = "";
+  let model: string | undefined;
   for (const ev of events) {
+    const named = [ev.model, (ev.message as Record<string, unknown> | undefined)?.model]
+      .find((m): m is string => typeof m === "string" && m.length > 0);
+    if (named) model = named;
     switch (ev.type) {
       case "message_end": { // pi
         const m = ev.message as Record<string, unknown> | undefined;
@@ -126,8 +148,9 @@ export function summarizeStream(stdout: string, opts: { cost?: CostSpec; prices?
   } else {
     costUsd = piCost ?? claudeCost ?? openCost;
   }
-  if (costUsd === undefined && tokens && opts.prices) {
-    costUsd = (tokens.input * opts.prices.input + tokens.output * opts.prices.output) / 1e6;
+  const prices = opts.prices && pricesFor(opts.prices.table, { model, runner: opts.prices.runner });
+  if (costUsd === undefined && tokens && prices) {
+    costUsd = (tokens.input * prices.input + tokens.output * prices.output) / 1e6;
   }
-  return { finalText, costUsd, tokens, error, events: events.length };
+  return { finalText, costUsd, tokens, model, error, events: events.length };
 }

@@ -6,7 +6,7 @@
 import type { Runner } from "../core/config.ts";
 import { extractOneObject } from "../core/extract.ts";
 import { commandProgram } from "../core/shell.ts";
-import { type Prices, summarizeStream } from "../core/stream.ts";
+import { type PriceTable, summarizeStream } from "../core/stream.ts";
 import {
   ensureDir,
   exists,
@@ -58,7 +58,8 @@ export async function decide(
     runner: Runner;
     prompt: string;
     timeoutS: number;
-    prices?: Prices;
+    /** config.json's `prices` (by model, runner or `default`) */
+    prices?: PriceTable;
     now: Date;
     configPath: string;
     onStreamLine?: (line: string) => void;
@@ -134,7 +135,10 @@ export async function decide(
   await clearDecideFlight(dd);
   stream.close();
   if (r.stderrTail) await writeFileAtomic(`${dir}/stderr.log`, r.stderrTail, 0o600);
-  const summary = summarizeStream(new TextDecoder().decode(r.stdout), { cost: opts.runner.cost, prices: opts.prices });
+  const summary = summarizeStream(new TextDecoder().decode(r.stdout), {
+    cost: opts.runner.cost,
+    prices: opts.prices && { table: opts.prices, runner: opts.runner.name },
+  });
   const cost = summary.costUsd;
   const o = r.outcome;
   if (o.kind === "aborted") {

@@ -37,9 +37,11 @@ export async function endOrphanDecide(dd: DataDir): Promise<OrphanDecide | undef
   }
   const dir = `${dd.runsDir}/${flight.run_id}`;
   const stream = await readTextIfExists(`${dir}/stream.jsonl`).catch(() => undefined);
-  const costUsd = stream === undefined
-    ? undefined
-    : summarizeStream(stream, { cost: flight.cost, prices: flight.prices }).costUsd;
+  const costUsd = stream === undefined ? undefined : summarizeStream(stream, {
+    cost: flight.cost,
+    prices: flight.prices && { table: flight.prices, runner: flight.runner },
+  })
+    .costUsd;
   await writeFileAtomic(
     `${dir}/result.json`,
     JSON.stringify({ ok: false, reason: "the pulse died during the decide", cost_usd: costUsd ?? null }) + "\n",

@@ -289,7 +289,7 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
     runner,
     prompt,
     timeoutS: ctx.decideTimeoutS,
-    prices: config.prices[runner.name] ?? config.prices.default,
+    prices: config.prices,
     now: ctx.now(),
     configPath: dd.configPath,
     onStreamLine: (line) => log("debug", "decide.stream", line.slice(0, 500)),

@@ -22,7 +22,7 @@ import { readReadings } from "../store/snapshots.ts";
 
 export type SessionRow = {
   id: string;
-  state: "running" | "exited" | "killed" | "dead";
+  state: "running" | "exited" | "killed" | "done" | "dead";
   pid: number | null;
   runner: string | null;
   age_s: number | null;

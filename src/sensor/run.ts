@@ -32,7 +32,13 @@ export type SensorLimits = { timeoutS: number; maxBytes: number; parallel: numbe
 export const DEFAULT_SENSOR_LIMITS: SensorLimits = { timeoutS: 60, maxBytes: 8192, parallel: 8 };
 
 /** What sensing needs besides the data dir: the sandbox and what the config lets sensors reach. */
-export type SensorSetup = { sandbox: Sandbox; allowNet: string[]; passEnv: string[] };
+export type SensorSetup = {
+  sandbox: Sandbox;
+  allowNet: string[];
+  passEnv: string[];
+  /** run only these sensors (reading names, `sensor-<name>`): `_ sensor write` runs the new one once */
+  only?: string[];
+};
 
 /** Between SIGTERM and SIGKILL of a timed-out sensor's group. */
 const KILL_GRACE_S = 1;
@@ -51,6 +57,7 @@ async function plan(dd: DataDir, setup: SensorSetup): Promise<{ planned: Planned
   for (const file of files) {
     const kind: SensorKind = file.endsWith(".ts") ? "ts" : "sh";
     const name = `sensor-${file.slice(0, -3)}`;
+    if (setup.only && !setup.only.includes(name)) continue;
     const path = `${dd.sensorsDir}/${file}`;
     let source: string | undefined;
     try {

@@ -23,7 +23,7 @@ export function sessionFiles(dd: DataDir, id: string) {
     launch: `${dir}/launch.json`,
     /** lines for the worker's terminal (`_ tell`), one file each, consumed by the host */
     inbox: `${dir}/inbox`,
-    /** present once `_ kill` asked the session to end */
+    /** present once `_ kill` asked the session to end; it reads "self" when the worker ended itself */
     killRequested: `${dir}/kill-requested`,
     /** the host's own errors, if any */
     hostLog: `${dir}/host.log`,
@@ -38,11 +38,13 @@ export function isSessionAlive(dd: DataDir, id: string): Promise<boolean> {
   return isLockHeld(sessionFiles(dd, id).hostLock);
 }
 
-/** What a session is now: running (host alive), or ended as exited, killed, or dead (host vanished). */
+/** What a session is now: running (host alive), or ended as exited, killed, done (by itself) or dead (host vanished). */
 export type SessionStatus =
   | { kind: "running" }
   | { kind: "exited"; code: number | null }
   | { kind: "killed" }
+  /** the worker ended itself (`_ kill` of its own id, as the worker contract asks) */
+  | { kind: "done" }
   | { kind: "dead" };
 
 export type SessionView = {
@@ -66,6 +68,7 @@ export async function readSession(dd: DataDir, id: string): Promise<SessionView>
   let status: SessionStatus;
   if (alive) status = { kind: "running" };
   else if (meta?.state === "killed") status = { kind: "killed" };
+  else if (meta?.state === "done") status = { kind: "done" };
   else if (exit) status = { kind: "exited", code: exit.code ?? null };
   else status = { kind: "dead" };
   return { id, status, meta, exit };

@@ -5,15 +5,7 @@
  */
 import { LooopError } from "../core/errors.ts";
 import type { SessionMeta } from "../core/schemas.ts";
-import {
-  appendLines,
-  exists,
-  listNames,
-  openAppend,
-  readJsonIfExists,
-  readTextIfExists,
-  removeIfExists,
-} from "../sys/fs.ts";
+import { appendLines, listNames, openAppend, readJsonIfExists, readTextIfExists, removeIfExists } from "../sys/fs.ts";
 import { PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { killGroup, processFacts } from "../sys/process.ts";
 import { spawnPty } from "../sys/pty.ts";
@@ -141,9 +133,12 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     watcher?.close();
     await inboxLoop;
     Deno.removeSignalListener("SIGTERM", onTerm);
-    const killed = await exists(f.killRequested);
+    const killed = await readTextIfExists(f.killRequested).catch(() => "");
     await writeExit(dd, id, { code: exit.code, signal: exit.signal, ts: new Date().toISOString() });
-    await writeMeta(dd, { ...meta, state: killed ? "killed" : "exited" });
+    await writeMeta(dd, {
+      ...meta,
+      state: killed === undefined ? "exited" : killed.startsWith("self") ? "done" : "killed",
+    });
     return 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

@@ -27,7 +27,16 @@ async function endedWithin(dd: DataDir, id: string, ms: number): Promise<boolean
   return r.kind === "ready";
 }
 
-export async function killSession(dd: DataDir, id: string, graceMs = KILL_GRACE_MS): Promise<KillOutcome> {
+/**
+ * End session `id`. `self`: the worker ends itself (the worker contract's last step), recorded as
+ * done rather than killed by a human.
+ */
+export async function killSession(
+  dd: DataDir,
+  id: string,
+  graceMs = KILL_GRACE_MS,
+  opts: { self?: boolean } = {},
+): Promise<KillOutcome> {
   safeId("session", id);
   if (id === PULSE_ID) {
     throw new LooopError("_ kill refuses the pulse", "stop the pulse with `looop down`", Exit.gate);
@@ -53,7 +62,7 @@ export async function killSession(dd: DataDir, id: string, graceMs = KILL_GRACE_
     return { kind: "killed", forced: true };
   }
   if (s.status.kind !== "running") return { kind: "already-ended", state: s.status.kind };
-  await writeFileAtomic(f.killRequested, new Date().toISOString() + "\n");
+  await writeFileAtomic(f.killRequested, `${opts.self ? "self " : ""}${new Date().toISOString()}\n`);
   // The live host ends its own child, which it knows for sure: no pid read from a file is needed.
   await requestEnd(dd, id, graceMs);
   let forced = false;
@@ -71,7 +80,9 @@ export async function killSession(dd: DataDir, id: string, graceMs = KILL_GRACE_
   if (worker) await signalGroupOfGone(worker, "SIGKILL");
   const after = await readSession(dd, id);
   if (!after.exit) await writeExit(dd, id, { code: null, signal: "SIGKILL", ts: new Date().toISOString() });
-  if (after.meta && after.meta.state === "running") await writeMeta(dd, { ...after.meta, state: "killed" });
+  if (after.meta && after.meta.state === "running") {
+    await writeMeta(dd, { ...after.meta, state: opts.self ? "done" : "killed" });
+  }
   return { kind: "killed", forced };
 }
 

@@ -25,17 +25,18 @@ const journalLines = async (dir: string) =>
   (await Deno.readTextFile(`${dir}/journal.md`).catch(() => "")).split("\n").filter(Boolean);
 
 /** Run a write verb; it must print exactly the one journal line it appended, and append no other. */
-async function writeVerb(dir: string, env: Env, args: string[], stdin?: string): Promise<string> {
+/** `after`: what the verb prints after its journal line (`_ sensor write`: the new sensor's reading). */
+async function writeVerb(dir: string, env: Env, args: string[], stdin?: string, after = ""): Promise<string> {
   const before = await journalLines(dir);
   const r = await looop(args, { env, stdin });
   assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
   assertEquals(r.stderr, "");
-  const after = await journalLines(dir);
-  assertEquals(after.slice(0, before.length), before, "the journal is append-only");
-  assertEquals(after.length, before.length + 1, `${args.join(" ")} appends exactly one journal line`);
-  const line = after[after.length - 1];
+  const lines = await journalLines(dir);
+  assertEquals(lines.slice(0, before.length), before, "the journal is append-only");
+  assertEquals(lines.length, before.length + 1, `${args.join(" ")} appends exactly one journal line`);
+  const line = lines[lines.length - 1];
   assertMatch(line, JOURNAL_LINE);
-  assertEquals(r.stdout, line + "\n", "the verb prints the line it journaled");
+  assertEquals(r.stdout, line + "\n" + after, "the verb prints the line it journaled");
   return line;
 }
 
@@ -109,6 +110,18 @@ Deno.test("_ state follows every config edit (parsed once per text); its cache k
     assertEquals(await seen(), [7, null]);
     await write('{ "max_daily_usd": 7, ');
     assertEquals(await seen(), [null, "error"]);
+    await write('{ "max_daily_usd": 7 }');
+    assertEquals(await seen(), [7, null]);
+    // Broken beyond its syntax (a key of the wrong type, a runner that does not exist): said, not hidden.
+    await write('{ "interval": "soon" }');
+    const wrongType = await stateJson(env);
+    assertMatch(wrongType.config.error, /config\.json: interval: /);
+    assertMatch(
+      (await looop(["_", "state"], { env })).stdout,
+      /^config +BROKEN: .*interval: .*\(beats fail until it is fixed\)$/m,
+    );
+    await write('{ "default": "nosuch" }');
+    assertMatch((await stateJson(env)).config.error, /^runner 'nosuch' has no tick or no interactive command/);
     await write('{ "max_daily_usd": 7 }');
     assertEquals(await seen(), [7, null]);
     const facts = await Deno.readTextFile(`${dir}/.config-facts.json`);
@@ -197,7 +210,13 @@ Deno.test("_ goal archive moves the goal to goals/archive/ and keeps an earlier 
 
 Deno.test("_ sensor write makes an executable script (0755); _ playbook write replaces PLAYBOOK.md", async () => {
   await withDataDir(async ({ dir, env }) => {
-    const line = await writeVerb(dir, env, ["_", "sensor", "write", "prs", `echo '{"open":2}'`]);
+    const line = await writeVerb(
+      dir,
+      env,
+      ["_", "sensor", "write", "prs", `echo '{"open":2}'`],
+      undefined,
+      'sensor-prs: {"open":2}\n',
+    );
     assertMatch(line, / write_sensor prs \(by hand\)$/);
     const path = `${dir}/sensors/prs.sh`;
     assertEquals((await Deno.stat(path)).mode! & 0o7777, 0o755);
@@ -205,9 +224,23 @@ Deno.test("_ sensor write makes an executable script (0755); _ playbook write re
     const run = await new Deno.Command("sh", { args: [path], stdout: "piped" }).output();
     assertEquals(JSON.parse(new TextDecoder().decode(run.stdout)), { open: 2 });
 
-    await writeVerb(dir, env, ["_", "sensor", "write", "ci", "-", "--journal", "watch CI"], "#!/bin/sh\necho '{}'\n");
+    await writeVerb(
+      dir,
+      env,
+      ["_", "sensor", "write", "ci", "-", "--journal", "watch CI"],
+      "#!/bin/sh\necho '{}'\n",
+      "sensor-ci: {}\n",
+    );
     assertEquals((await Deno.stat(`${dir}/sensors/ci.sh`)).mode! & 0o7777, 0o755);
     assertEquals((await looop(["_", "ids", "sensors"], { env })).stdout, "ci\nprs\ntoday\n");
+    // A sensor that gives an error reading is written all the same, with a warning that says why.
+    const bad = await looop(["_", "sensor", "write", "broken", "#!/bin/sh\necho not json\n"], { env });
+    assertEquals(bad.code, 0, bad.stderr);
+    assertMatch(
+      bad.stdout,
+      /write_sensor broken \(by hand\)\nsensor-broken: \{"signal":\{"error":true,"exit_code":0\},/,
+    );
+    assertMatch(bad.stderr, /^looop: warning: sensor-broken gave an error reading: .*JSON/);
 
     const pb = await writeVerb(dir, env, ["_", "playbook", "write"], "# PLAYBOOK\n\nship small things\n");
     assertMatch(pb, / write_playbook \(by hand\)$/);

@@ -91,11 +91,32 @@ Deno.test("stream: codex agent_message is the answer; token counts are priced wi
     { type: "item.completed", item: { id: "i1", type: "agent_message", text: '{"action":"noop","reason":"x"}' } },
     { type: "turn.completed", usage: { input_tokens: 2_000_000, cached_input_tokens: 0, output_tokens: 100_000 } },
   );
-  const priced = summarizeStream(stream, { prices: { input: 1.25, output: 10 } });
+  const priced = summarizeStream(stream, {
+    prices: { table: { codex: { input: 1.25, output: 10 } }, runner: "codex" },
+  });
   assertEquals(priced.finalText, '{"action":"noop","reason":"x"}');
   assertEquals(priced.tokens, { input: 2_000_000, output: 100_000 });
   assertEquals(priced.costUsd, 2.5 + 1);
   assertEquals(summarizeStream(stream).costUsd, undefined, "tokens without prices: unmetered");
+  // By the model the stream names first, then the runner's name, then "default"; none: unmetered.
+  const named = lines(
+    { type: "thread.started", model: "gpt-5-mini" },
+    ...stream.trim().split("\n").map((l) => JSON.parse(l)),
+  );
+  const table = {
+    "gpt-5-mini": { input: 0.25, output: 2 },
+    codex: { input: 1.25, output: 10 },
+    default: { input: 9, output: 9 },
+  };
+  assertEquals(summarizeStream(named, { prices: { table, runner: "codex" } }).model, "gpt-5-mini");
+  assertEquals(summarizeStream(named, { prices: { table, runner: "codex" } }).costUsd, 0.5 + 0.2);
+  assertEquals(summarizeStream(stream, { prices: { table, runner: "codex" } }).costUsd, 2.5 + 1);
+  assertEquals(summarizeStream(stream, { prices: { table, runner: "other" } }).costUsd, 18 + 0.9);
+  assertEquals(
+    summarizeStream(stream, { prices: { table: { x: { input: 1, output: 1 } }, runner: "codex" } }).costUsd,
+    undefined,
+  );
+  assertEquals(summarizeStream(stream, { prices: { table: {}, runner: "constructor" } }).costUsd, undefined);
   const failed = summarizeStream(lines({ type: "turn.failed", error: { message: "stream disconnected" } }));
   assertEquals(failed.error, "stream disconnected");
   assertEquals(summarizeStream(lines({ type: "error", message: "rate limited" })).error, "rate limited");
@@ -146,6 +167,7 @@ Deno.test("stream: a stream with no JSON events is a plain-text answer, even one
     finalText: prose,
     costUsd: undefined,
     tokens: undefined,
+    model: undefined,
     error: undefined,
     events: 0,
   });

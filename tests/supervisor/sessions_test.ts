@@ -238,3 +238,23 @@ Deno.test("a worker does not inherit the sandbox's TMPDIR for sensors, but keeps
     await lab.run(["_", "kill", "w2"]);
   });
 });
+
+Deno.test("a worker that ends itself with `_ kill` is done, not killed by a human; `_ kill` from outside is killed", async () => {
+  await withLab(async (lab) => {
+    await lab.start("self", 'echo working; "$LOOOP_BIN" _ kill; sleep 600');
+    await lab.start("other", "sleep 600");
+    const row = await eventually(async () => {
+      const r = await lab.row("self");
+      return r?.state !== "running" ? r : undefined;
+    }, "the worker to end itself");
+    assertEquals([row.state, row.exit_code], ["done", null]);
+    assertEquals((await lab.meta("self")).state, "done");
+    assertEquals((await lab.run(["_", "kill", "other"])).code, 0);
+    assertEquals((await lab.row("other"))?.state, "killed");
+    const beat = await lab.run(["_", "beat"]);
+    assert(beat.code === 0 || beat.code === 1, beat.stderr);
+    const journal = await Deno.readTextFile(`${lab.dir}/journal.md`);
+    assertMatch(journal, /worker self done\n/);
+    assertMatch(journal, /worker other killed\n/);
+  });
+});
