@@ -7,12 +7,12 @@
  */
 import { conversationText, MockLlm } from "../tests/mock_llm/server.ts";
 import { RealLab } from "../tests/real/lab.ts";
-import { claude, codex, findCli, pi } from "../tests/real/runners.ts";
+import { claude, codex, findCli, opencode, pi } from "../tests/real/runners.ts";
 import { DECIDE_MARK } from "../tests/real/scenario.ts";
 
 export async function decideBench(): Promise<string[]> {
   const lines: string[] = [];
-  for (const spec of [pi, claude, codex]) {
+  for (const spec of [pi, claude, codex, opencode]) {
     if (!findCli(spec.name)) {
       lines.push(`decide bytes, ${spec.name}: not installed (sh tools/install-runners.sh)`);
       continue;

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Installs the runner CLIs that tests/real drives, at pinned versions, into .tools/runners: the
-# commands `claude`, `pi` and `codex` land in .tools/runners/node_modules/.bin, where the tests
+# commands `claude`, `pi`, `codex` and `opencode` land in .tools/runners/node_modules/.bin, where the tests
 # look first. Idempotent (nothing to do when the pinned versions are there) and quiet: one line
-# when it installs, one line on stderr when it fails. Needs npm and the npm registry (~850 MB, ~20 s).
+# when it installs, one line on stderr when it fails. Needs npm and the npm registry (~1.2 GB, ~35 s).
 # Usage: sh tools/install-runners.sh
 set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 prefix="$here/.tools/runners"
-pins="@anthropic-ai/claude-code@2.1.197 @mariozechner/pi-coding-agent@0.73.1 @openai/codex@0.169.0"
+pins="@anthropic-ai/claude-code@2.1.197 @mariozechner/pi-coding-agent@0.73.1 @openai/codex@0.169.0 opencode-ai@1.18.33"
 
 # Is exactly version $2 of package $1 installed?
 installed() {

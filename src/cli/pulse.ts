@@ -96,11 +96,11 @@ export function registerPulseHuman(program: Command) {
       const deadline = Date.now() + HOST_START_MS;
       while ((await startingWorkers(dd)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       const workers = await liveWorkers(dd);
-      const failed: string[] = [];
+      const failed = new Map<string, string>();
       await Promise.all(workers.map((id) =>
         killSession(dd, id).then(
-          (r) => r.kind === "not-signalled" && failed.push(`${id} (${r.why})`),
-          (e) => failed.push(`${id} (${e instanceof Error ? e.message : e})`),
+          (r) => r.kind === "not-signalled" && failed.set(id, r.why),
+          (e) => failed.set(id, e instanceof Error ? e.message.split("\n")[0] : String(e)),
         )
       ));
       const expired = await expireAsksOfGone(dd, new Date());
@@ -108,7 +108,7 @@ export function registerPulseHuman(program: Command) {
       const flight = await readDecideFlight(dd);
       const survivors = [
         ...(await isSessionAlive(dd, PULSE_ID) ? ["the pulse"] : []),
-        ...(await liveWorkers(dd)).map((id) => `worker ${id}`),
+        ...(await liveWorkers(dd)).map((id) => `worker ${id}${failed.has(id) ? ` (${failed.get(id)})` : ""}`),
         ...(flight?.pid !== undefined && await processAlive({ pid: flight.pid, start: flight.pid_start })
           ? [`the decide's runner (pid ${flight.pid})`]
           : []),
@@ -122,9 +122,9 @@ export function registerPulseHuman(program: Command) {
           }${expired.length ? `; ${expired.length} ask(s) expired` : ""}`,
         );
       }
-      if (survivors.length || failed.length) {
+      if (survivors.length) {
         throw new LooopError(
-          `still running after down: ${[...survivors, ...failed].join(", ")}`,
+          `still running after down: ${survivors.join(", ")}`,
           "see `looop _ sessions`; end what is left yourself, then run `looop down` again",
           Exit.refused,
         );

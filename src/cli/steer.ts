@@ -209,7 +209,7 @@ export function registerSteer(under: Command) {
             (r.runner ?? "-").padEnd(10),
             r.age_s === null ? "-" : formatAge(r.age_s),
             r.exit_code === null ? "" : `exit ${r.exit_code}`,
-          ].join(" ").trimEnd(),
+          ].join(" ").trimEnd() + (r.last_lines ? `\n${r.last_lines.map((l) => `    | ${l}`).join("\n")}` : ""),
         );
       }
     });

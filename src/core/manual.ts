@@ -105,7 +105,9 @@ STEER (a human or a concierge)
   looop _ worker start <id> [brief|-]   start a worker by hand (same gates as the move)
   looop _ sessions [--json]          the pulse and every worker: id, state (running, exited, done:
                                      ended itself with _ kill, killed, dead), pid, runner (the one in
-                                     use now), age, exit code
+                                     use now), age, exit code; a worker whose CLI ended by itself
+                                     within 10 s (no API key, a setup screen) shows its screen's
+                                     last lines, also in its journal line
   looop _ beat [--json]              run exactly ONE beat in the foreground and exit: 0 done (skipped,
                                      paused or moved); 1 the decide yielded no move; 3 the move failed
                                      its schema or a gate; 75 a pulse holds the lock; 127 the
@@ -201,9 +203,11 @@ SECURITY
   sensors/<name>.ts runs in its own process (128 MB heap) inside the sandbox, in a Deno Worker
   that may only read the data dir and reach the hosts of its "// looop:net=" header (none
   without one); it prints ONE JSON object or default-exports a function returning it.
-  The decide is text: the presets run the runner's tick with no tools (pi, claude; codex keeps
-  request_user_input and view_image, which run no command, in its read-only sandbox), no MCP,
-  plugins, skills or context files, in a fresh empty dir under runs/<run_id>/.
+  The decide is text: the presets run the runner's tick with no tools (pi, claude, opencode;
+  codex keeps request_user_input and view_image, which run no command, in its read-only
+  sandbox), no MCP, plugins, skills or context files, in a fresh empty dir under runs/<run_id>/.
+  opencode 1.18 cannot drop a global ~/.config/opencode/AGENTS.md, your config's instructions
+  or its MCP servers (every tool call is denied): keep your opencode config free of them.
 
 ENVIRONMENT
   LOOOP_DATA_DIR, LOOOP_CONFIG, XDG_STATE_HOME, HOME     where the data dir and config are

@@ -30,6 +30,31 @@ const CODEX_TOOLLESS = [
   `-c 'instructions=${JSON.stringify(DECIDER_SYSTEM)}'`,
 ].join(" ");
 
+/**
+ * opencode (1.18): an agent of looop's own with every permission denied (no tool reaches the
+ * request, whatever the user's config allows) and DECIDER_SYSTEM as its prompt; the title agent
+ * off (its extra request carried the whole prompt, unmetered); no snapshot of a git worktree; the
+ * env switches: no project config, AGENTS.md or CLAUDE.md (opencode reads them from the cwd and
+ * every parent), no ~/.claude/CLAUDE.md, no plugins, no session database on disk, and no native
+ * file finder (each run otherwise leaves a 5.5 MB library in /tmp). Not switchable: a global
+ * ~/.config/opencode/AGENTS.md, `instructions` and MCP servers of the user's own config.
+ */
+const OPENCODE_DECIDE_CONFIG = JSON.stringify({
+  agent: {
+    "looop-decide": { mode: "primary", prompt: DECIDER_SYSTEM, permission: { "*": "deny" } },
+    title: { disable: true },
+  },
+  snapshot: false,
+}).replaceAll(" ", "\\u0020"); // the same JSON, one shell word with no blank: the program is the word after it
+const OPENCODE_TOOLLESS_ENV = [
+  "OPENCODE_DISABLE_PROJECT_CONFIG=1",
+  "OPENCODE_DISABLE_CLAUDE_CODE=1",
+  "OPENCODE_PURE=1",
+  "OPENCODE_DISABLE_FFF=1",
+  "OPENCODE_DB=:memory:",
+  `OPENCODE_CONFIG_CONTENT='${OPENCODE_DECIDE_CONFIG.replaceAll("'", `'\\''`)}'`,
+].join(" ");
+
 /** The runner presets: code, so a later looop's better presets reach users who did not override them. */
 export const RUNNER_PRESETS: Record<string, PresetRunner> = {
   pi: {
@@ -56,7 +81,7 @@ export const RUNNER_PRESETS: Record<string, PresetRunner> = {
       'codex --dangerously-bypass-approvals-and-sandbox -c features.daemon_auto_start=false "$(cat {{prompt_file}})"',
   },
   opencode: {
-    tick: "opencode run --format json",
+    tick: `${OPENCODE_TOOLLESS_ENV} opencode run --format json --agent looop-decide`,
     interactive: 'opencode --prompt "$(cat {{prompt_file}})"',
   },
 };

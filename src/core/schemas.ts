@@ -65,6 +65,8 @@ export const SessionExitSchema = z.object({
   code: z.number().int().nullable(),
   signal: z.string().nullable().optional(),
   ts: isoTime,
+  /** a worker whose CLI ended on its own within EARLY_EXIT_S: its screen's last lines (a missing API key, a setup screen) */
+  last_lines: z.array(z.string()).optional(),
 });
 export type SessionExit = z.infer<typeof SessionExitSchema>;
 

@@ -115,9 +115,10 @@ export function summarizeStream(
         break;
       }
       case "turn.failed":
-      case "error": {
+      case "error": { // codex; opencode's is {error: {name, data: {message}}}
         const e = ev.error as Record<string, unknown> | undefined;
-        error = String(e?.message ?? ev.message ?? "the runner reported an error");
+        const data = e?.data as Record<string, unknown> | undefined;
+        error = String(e?.message ?? data?.message ?? ev.message ?? e?.name ?? "the runner reported an error");
         break;
       }
       case "step_start": // opencode
@@ -131,9 +132,14 @@ export function summarizeStream(
         }
         break;
       }
-      case "step_finish": { // opencode
+      case "step_finish": { // opencode: every request is a step, each with its cost and tokens
         const c = num(pointerGet(ev, "/part/cost"));
         if (c !== undefined) openCost = (openCost ?? 0) + c;
+        const input = num(pointerGet(ev, "/part/tokens/input"));
+        const output = num(pointerGet(ev, "/part/tokens/output"));
+        if (input !== undefined || output !== undefined) {
+          tokens = { input: (tokens?.input ?? 0) + (input ?? 0), output: (tokens?.output ?? 0) + (output ?? 0) };
+        }
         break;
       }
     }
@@ -146,7 +152,9 @@ export function summarizeStream(
       costUsd = opts.cost.mode === "sum" ? values.reduce((a, b) => a + b, 0) : values[values.length - 1];
     }
   } else {
-    costUsd = piCost ?? claudeCost ?? openCost;
+    // opencode says 0 for a model it has no price for: tokens spent at no known price are unmetered.
+    const openPriced = openCost === 0 && (tokens?.input || tokens?.output) ? undefined : openCost;
+    costUsd = piCost ?? claudeCost ?? openPriced;
   }
   const prices = opts.prices && pricesFor(opts.prices.table, { model, runner: opts.prices.runner });
   if (costUsd === undefined && tokens && prices) {

@@ -146,7 +146,12 @@ async function housekeeping(ctx: BeatContext): Promise<void> {
     if (reported[s.id] === s.meta.started) continue;
     reported[s.id] = s.meta.started;
     changed = true;
-    const how = s.status.kind === "exited" ? `exited ${s.status.code ?? "?"}` : s.status.kind;
+    const exitedHow = s.status.kind === "exited" ? `exited ${s.status.code ?? "?"}` : s.status.kind;
+    // A worker that ended within seconds of its start (no API key, a setup screen) says why.
+    const why = s.exit?.last_lines?.length
+      ? `, soon after its start; its screen: ${s.exit.last_lines.join(" | ")}`
+      : "";
+    const how = `${exitedHow}${why}`;
     await appendJournal(dd, now, `worker ${s.id} ${how}`);
     log("info", "session.exit", `worker ${s.id} ${how}`, { id: s.id, state: s.status.kind });
   }

@@ -27,6 +27,8 @@ export type SessionRow = {
   runner: string | null;
   age_s: number | null;
   exit_code: number | null;
+  /** a worker that ended by itself within seconds of its start: its screen's last lines */
+  last_lines: string[] | null;
 };
 
 export type StateDoc = {
@@ -85,6 +87,7 @@ export async function sessionRows(dd: DataDir, now: Date): Promise<SessionRow[]>
     runner: s.meta?.runner ?? null,
     age_s: s.meta?.started ? Math.max(0, Math.round((now.getTime() - Date.parse(s.meta.started)) / 1000)) : null,
     exit_code: s.status.kind === "exited" ? s.status.code : null,
+    last_lines: s.exit?.last_lines?.length ? s.exit.last_lines : null,
   }));
 }
 

@@ -11,6 +11,7 @@ import { killGroup, processFacts } from "../sys/process.ts";
 import { spawnPty } from "../sys/pty.ts";
 import type { DataDir } from "../store/layout.ts";
 import { sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
+import { SessionScreen } from "./screen.ts";
 import type { Launch } from "./start.ts";
 
 type InboxHandlers = {
@@ -40,6 +41,20 @@ async function drainInbox(inbox: string, on: InboxHandlers) {
       if (text !== undefined) write(text);
     }
     await removeIfExists(path);
+  }
+}
+
+/** A worker that ends on its own sooner than this after its start had a reason to show. */
+export const EARLY_EXIT_S = 10;
+
+/** The last non-blank lines of a session's screen (its output.log replayed), each at most 200 characters. */
+async function lastScreenLines(output: string, cols: number, rows: number, n = 3): Promise<string[]> {
+  const screen = new SessionScreen(output, cols, rows);
+  try {
+    await screen.update();
+    return screen.lines().map((l) => l.trim()).filter(Boolean).slice(-n).map((l) => l.slice(0, 200));
+  } finally {
+    screen.dispose();
   }
 }
 
@@ -134,7 +149,15 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     await inboxLoop;
     Deno.removeSignalListener("SIGTERM", onTerm);
     const killed = await readTextIfExists(f.killRequested).catch(() => "");
-    await writeExit(dd, id, { code: exit.code, signal: exit.signal, ts: new Date().toISOString() });
+    // A CLI that ended by itself within seconds says why on its screen: its last lines are kept.
+    const early = killed === undefined && Date.now() - Date.parse(meta.started) < EARLY_EXIT_S * 1000;
+    const lastLines = early ? await lastScreenLines(f.output, meta.cols, meta.rows).catch(() => []) : [];
+    await writeExit(dd, id, {
+      code: exit.code,
+      signal: exit.signal,
+      ts: new Date().toISOString(),
+      ...(lastLines.length ? { last_lines: lastLines } : {}),
+    });
     await writeMeta(dd, {
       ...meta,
       state: killed === undefined ? "exited" : killed.startsWith("self") ? "done" : "killed",

@@ -62,6 +62,8 @@ export async function killSession(
     return { kind: "killed", forced: true };
   }
   if (s.status.kind !== "running") return { kind: "already-ended", state: s.status.kind };
+  // Its lock is held, but no host of looop's recorded the session: nothing here can be signalled.
+  if (!s.meta) return { kind: "not-signalled", why: "its lock is held by a process that recorded no meta.json" };
   await writeFileAtomic(f.killRequested, `${opts.self ? "self " : ""}${new Date().toISOString()}\n`);
   // The live host ends its own child, which it knows for sure: no pid read from a file is needed.
   await requestEnd(dd, id, graceMs);

@@ -141,6 +141,23 @@ Deno.test("stream: opencode text parts of the last step are the answer; step_fin
     { type: "step_finish", part: { type: "step-finish", cost: 0.25 } },
   ));
   assertEquals([s.finalText, s.costUsd, s.error], ['{"action":"noop","reason":"x"}', 0.375, undefined]);
+
+  // Tokens of every step; a model opencode has no price for says cost 0: unmetered, or priced by `prices`.
+  const unpriced = lines(
+    { type: "step_start", part: { type: "step-start" } },
+    { type: "text", part: { type: "text", text: '{"action":"noop","reason":"x"}' } },
+    { type: "step_finish", part: { cost: 0, tokens: { input: 1_000_000, output: 100_000, reasoning: 0 } } },
+    { type: "step_finish", part: { cost: 0, tokens: { input: 1_000_000, output: 0 } } },
+  );
+  const u = summarizeStream(unpriced);
+  assertEquals([u.tokens, u.costUsd], [{ input: 2_000_000, output: 100_000 }, undefined]);
+  const table = { opencode: { input: 1, output: 10 } };
+  assertEquals(summarizeStream(unpriced, { prices: { table, runner: "opencode" } }).costUsd, 2 + 1);
+  // Its error event: the message is under error.data.
+  const failed = summarizeStream(lines(
+    { type: "error", error: { name: "APIError", data: { message: "mock failure", statusCode: 400 } } },
+  ));
+  assertEquals(failed.error, "mock failure");
 });
 
 Deno.test("stream: a custom cost spec reads its pointer from its events, summed or the last one", () => {

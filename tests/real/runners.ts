@@ -14,7 +14,7 @@ export type Env = Record<string, string>;
 
 export type RunnerSpec = {
   /** the runner's name: its preset in looop and its command */
-  name: "pi" | "claude" | "codex";
+  name: "pi" | "claude" | "codex" | "opencode";
   /** the API the runner speaks to the mock in this setup */
   api: Api;
   /** environment for every looop process (the runner inherits it) */
@@ -193,4 +193,42 @@ export const codex: RunnerSpec = {
       return sum + perMillion({ input: u.input_tokens, output: u.output_tokens }, CODEX_PRICE);
     }, 0),
   tokenCost: (turns) => turns.reduce((sum, r) => sum + perMillion(usageOf(r), CODEX_PRICE), 0),
+};
+
+/** opencode: a custom openai-compatible provider (bundled in the binary) with its own price. */
+const OPENCODE_PRICE = { input: 3, output: 15 };
+const OPENCODE_VERSION = "1.18.33";
+
+export const opencode: RunnerSpec = {
+  name: "opencode",
+  api: "openai-chat",
+  // No fetch of models.dev (its price list) on every run.
+  env: () => ({ OPENCODE_DISABLE_MODELS_FETCH: "1" }),
+  async setup({ home, mockUrl }) {
+    const dir = `${home}/.config/opencode`;
+    await writeJson(`${dir}/opencode.json`, {
+      provider: {
+        mock: {
+          npm: "@ai-sdk/openai-compatible",
+          name: "Mock",
+          options: { baseURL: `${mockUrl}/v1`, apiKey: "mock-key" },
+          models: {
+            "mock-model": { name: "Mock model", cost: OPENCODE_PRICE, limit: { context: 200_000, output: 8192 } },
+          },
+        },
+      },
+      model: "mock/mock-model",
+    });
+    // A fresh config dir otherwise starts a background `npm install @opencode-ai/plugin` into it.
+    await Deno.mkdir(`${dir}/node_modules`, { recursive: true });
+    const deps = { "@opencode-ai/plugin": OPENCODE_VERSION };
+    await writeJson(`${dir}/package.json`, { dependencies: deps });
+    await writeJson(`${dir}/package-lock.json`, { lockfileVersion: 3, packages: { "": { dependencies: deps } } });
+  },
+  config: {},
+  // opencode: every request is a step; each step_finish carries its cost, summed.
+  streamCost: (stream) =>
+    events(stream).filter((e) => e.type === "step_finish")
+      .reduce((sum, e) => sum + ((e.part as { cost: number }).cost), 0),
+  tokenCost: (turns) => turns.reduce((sum, r) => sum + perMillion(usageOf(r), OPENCODE_PRICE), 0),
 };

@@ -10,7 +10,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { conversationText, MockLlm, type Reply, shellCall, shellTool, type Turn } from "../mock_llm/server.ts";
 import { RealLab } from "./lab.ts";
-import { claude, codex, findCli, INSTALL_HINT, pi, type RunnerSpec } from "./runners.ts";
+import { claude, codex, findCli, INSTALL_HINT, opencode, pi, type RunnerSpec } from "./runners.ts";
 import { DECIDE_MARK } from "./scenario.ts";
 
 /** The tools codex 0.169 sends whatever its flags say; neither runs a command. */
@@ -75,4 +75,4 @@ function toollessTest(spec: RunnerSpec): void {
   });
 }
 
-for (const spec of [pi, claude, codex]) toollessTest(spec);
+for (const spec of [pi, claude, codex, opencode]) toollessTest(spec);

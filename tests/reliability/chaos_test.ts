@@ -9,7 +9,7 @@
  * a dead session after one beat, every ledger and journal line whole. Replay a run with
  * LOOOP_RELIABILITY_SEED=<the printed seed> (the same choices; the interleaving is the machine's).
  */
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { eventually, holdSessionLock, JOURNAL_LINE, killHolder, LOOOP_ARGV } from "../helpers.ts";
 import { PulseLab } from "../pulse/helpers.ts";
 import { LedgerRecordSchema } from "../../src/core/schemas.ts";
@@ -399,7 +399,13 @@ Deno.test("chaos: 200+ beats while the pulse, session hosts and writers are SIGK
     };
     assertEquals(log.anomalies, [], "no command failed in an unexpected way");
     assert(log.beats >= TARGET_BEATS, `only ${log.beats} beats before the deadline`);
-    await lab.ok(["down"]);
+    // The keeper is a lock held by this test, not a host of looop's: down says it is left, and only it.
+    const down = await lab.run(["down"]);
+    assertEquals(down.code, 1, down.stderr);
+    assertMatch(
+      down.stderr,
+      /^looop: still running after down: worker keeper \(its lock is held by a process that recorded no meta\.json\) — /,
+    );
     await lab.replies(); // the default noop from now on
     const dd = layout(lab.dir);
     const finalBeat = await lab.beat();

@@ -258,3 +258,36 @@ Deno.test("a worker that ends itself with `_ kill` is done, not killed by a huma
     assertMatch(journal, /worker other killed\n/);
   });
 });
+
+Deno.test("a worker whose CLI exits within seconds (no API key) leaves its screen's last lines in _ sessions and the journal", async () => {
+  await withLab(async (lab) => {
+    await lab.start(
+      "early",
+      'printf "\\033[2J\\033[Hstarting up\\n"; echo "Error: ANTHROPIC_API_KEY is not set"; exit 1',
+    );
+    const row = await eventually(async () => {
+      const r = await lab.row("early");
+      return r?.state === "exited" ? r : undefined;
+    }, "the worker to exit");
+    assertEquals(row.exit_code, 1);
+    assertEquals((row as unknown as { last_lines: string[] }).last_lines, [
+      "starting up",
+      "Error: ANTHROPIC_API_KEY is not set",
+    ]);
+    const text = await lab.run(["_", "sessions"]);
+    assertMatch(
+      text.stdout,
+      /^early +exited .* exit 1\n {4}\| starting up\n {4}\| Error: ANTHROPIC_API_KEY is not set$/m,
+    );
+    await lab.run(["_", "beat"]);
+    const journal = await Deno.readTextFile(`${lab.dir}/journal.md`);
+    assertMatch(
+      journal,
+      /worker early exited 1, soon after its start; its screen: starting up \| Error: ANTHROPIC_API_KEY is not set\n/,
+    );
+    // A worker killed from outside has no such lines.
+    await lab.start("long", "sleep 600");
+    assertEquals((await lab.run(["_", "kill", "long"])).code, 0);
+    assertEquals((await lab.row("long") as unknown as { last_lines: unknown }).last_lines, null);
+  });
+});
