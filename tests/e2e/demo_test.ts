@@ -81,7 +81,7 @@ Deno.test("demo --answer --keep: the kept data dir holds the tour's journal, led
     );
     const journal = (await Deno.readTextFile(`${kept}/journal.md`)).trim().split("\n");
     assertEquals(journal.length, 5, journal.join("\n"));
-    assertMatch(journal[3], /worker greeter killed$/);
+    assertMatch(journal[3], /worker greeter done$/); // it ended itself, as the worker contract asks
     assertEquals((await entries(`${kept}/goals`)).includes("hello.md"), false, "goal hello is archived");
     const answer = JSON.parse(await Deno.readTextFile(`${kept}/answers/greeter-1.json`));
     assertEquals(answer.answer, "Ada");

@@ -400,7 +400,7 @@ Deno.test("_ sessions --json lists sessions: running while the host lives, then 
         return JSON.parse(r.stdout);
       };
       const [running] = await rows();
-      assertEquals(Object.keys(running).sort(), ["age_s", "exit_code", "id", "pid", "runner", "state"]);
+      assertEquals(Object.keys(running).sort(), ["age_s", "exit_code", "id", "last_lines", "pid", "runner", "state"]);
       assertEquals({ ...running, age_s: undefined }, {
         id: "w1",
         state: "running",
@@ -408,6 +408,7 @@ Deno.test("_ sessions --json lists sessions: running while the host lives, then 
         runner: "pi",
         age_s: undefined,
         exit_code: null,
+        last_lines: null,
       });
       assert(running.age_s >= 90, `age ${running.age_s}`);
       const text = await looop(["_", "sessions"], { env });
