@@ -26,7 +26,7 @@ const CODEX_TOOLLESS = [
   "--disable tool_suggest --disable skill_search",
   "-c skills.include_instructions=false -c skills.bundled.enabled=false",
   "-c include_permissions_instructions=false -c include_environment_context=false -c include_apps_instructions=false",
-  "-c project_doc_max_bytes=0",
+  "-c project_doc_max_bytes=0 -c web_search=disabled",
   `-c 'instructions=${JSON.stringify(DECIDER_SYSTEM)}'`,
 ].join(" ");
 
