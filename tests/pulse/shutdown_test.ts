@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { eventually } from "../helpers.ts";
-import { processesOf, processesWith, uniqueMark, withLab } from "./helpers.ts";
+import { processesOf, processesWith, type PulseLab, uniqueMark, withLab } from "./helpers.ts";
 
 type Flight = { run_id: string; runner: string; since: string; pid?: number; pid_start?: string };
 
@@ -14,6 +14,19 @@ const flightFile = (dir: string) => `${dir}/sessions/pulse/decide.json`;
 
 async function readFlight(dir: string): Promise<Flight | undefined> {
   return await Deno.readTextFile(flightFile(dir)).then((t) => JSON.parse(t) as Flight, () => undefined);
+}
+
+/**
+ * `up`, then wait until its decide's runner (fake-hang) hangs: two `sleep <mark>` of its group,
+ * and the decide's record with the runner's pid and start time. Returns the record.
+ */
+async function upUntilHanging(lab: PulseLab, mark: string): Promise<Flight> {
+  await lab.ok(["up"]);
+  await eventually(async () => (await processesWith(`sleep ${mark}`)).length === 2, "the hanging runner");
+  return await eventually(
+    async () => (await readFlight(lab.dir))?.pid_start ? readFlight(lab.dir) : undefined,
+    "the decide's record",
+  );
 }
 
 const START = { action: "start_worker", id: "w1", prompt: "do the thing", journal: "decided before down" };
@@ -25,13 +38,7 @@ Deno.test("down during a decide: the runner's group ends with the pulse, the mov
     env: { LOOOP_INTERVAL: "3600", FAKE_HANG_MARK: mark, FAKE_HANG_REPLY: JSON.stringify(START) },
     config: { runners: { pi: { interactive: `sleep ${mark}` } } },
   }, async (lab) => {
-    await lab.ok(["up"]);
-    // The runner has printed its move and hangs: two `sleep <mark>` of its group, and the record.
-    await eventually(async () => (await processesWith(`sleep ${mark}`)).length === 2, "the hanging runner");
-    const flight = await eventually(
-      async () => (await readFlight(lab.dir))?.pid_start ? readFlight(lab.dir) : undefined,
-      "the decide's record",
-    );
+    const flight = await upUntilHanging(lab, mark);
     assertEquals(flight.runner, "pi");
     const state = JSON.parse((await lab.ok(["_", "state", "--json"])).stdout);
     assertEquals([state.pulse.up, state.pulse.runner, state.pulse.decide?.runner], [true, "pi", "pi"]);
@@ -84,12 +91,7 @@ Deno.test("SIGKILL of the pulse mid-decide: the next pulse start ends the runner
     runner: "fake-hang",
     env: { LOOOP_INTERVAL: "3600", FAKE_HANG_MARK: mark, FAKE_HANG_REPLY: '{"action":"noop","reason":"x"}' },
   }, async (lab) => {
-    await lab.ok(["up"]);
-    await eventually(async () => (await processesWith(`sleep ${mark}`)).length === 2, "the hanging runner");
-    const flight = await eventually(
-      async () => (await readFlight(lab.dir))?.pid_start ? readFlight(lab.dir) : undefined,
-      "the decide's record",
-    );
+    const flight = await upUntilHanging(lab, mark);
     const pulse = await lab.metaPid("pulse");
     assert(pulse, "the pulse's pid");
     Deno.kill(pulse, "SIGKILL");
