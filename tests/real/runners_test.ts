@@ -1,7 +1,7 @@
 /**
  * looop with the real runner CLIs, as a user runs it, everything real but the LLM (the mock
- * server of tests/mock_llm): a fresh data dir and HOME, the built-in preset of pi, claude or
- * codex; one `_ beat` whose decide is the real CLI, which answers with a start_worker move; the
+ * server of tests/mock_llm): a fresh data dir and HOME, the built-in preset of pi, claude,
+ * codex or opencode; one `_ beat` whose decide is the real CLI, which answers with a start_worker move; the
  * worker is that CLI's interactive TUI in looop's terminal, driven through its shell tool to
  * `_ ask` a human (answered here), report its spend with `_ cost session` and end with `_ kill`.
  * The ledger must hold the decide's cost exactly as the CLI reported it, and the worker's.
@@ -13,7 +13,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { eventually } from "../helpers.ts";
 import { firstUserText, MockLlm, type Recorded, shellTool } from "../mock_llm/server.ts";
 import { type Ask, RealLab } from "./lab.ts";
-import { claude, codex, findCli, INSTALL_HINT, pi, type RunnerSpec } from "./runners.ts";
+import { claude, codex, findCli, INSTALL_HINT, opencode, pi, type RunnerSpec } from "./runners.ts";
 import { decideMove, looopScenario, type Plan, stepOf, WORKER_MARK } from "./scenario.ts";
 
 /** The worker's steps can take a few CLI round trips each; still bounded. */
@@ -175,7 +175,7 @@ async function failedDecide(spec: RunnerSpec): Promise<void> {
   }
 }
 
-for (const spec of [pi, claude, codex]) {
+for (const spec of [pi, claude, codex, opencode]) {
   realRunnerTest(spec, "decide → start_worker → the worker asks, is answered, reports its cost and ends", proveRunner);
   realRunnerTest(spec, "a model error fails the decide with the runner's reason; nothing starts", failedDecide);
 }
