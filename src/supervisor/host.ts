@@ -44,6 +44,15 @@ async function drainInbox(inbox: string, on: InboxHandlers) {
   }
 }
 
+/**
+ * `fn`, called so that no two runs overlap: a call made while one runs waits for it, then runs
+ * (the inbox's poll and its watch both drain it). A run's error is dropped; the next still runs.
+ */
+export function oneAtATime(fn: () => Promise<void>): () => Promise<void> {
+  let last = Promise.resolve();
+  return () => last = last.then(fn).catch(() => {});
+}
+
 /** A worker that ends on its own sooner than this after its start had a reason to show. */
 export const EARLY_EXIT_S = 10;
 
@@ -124,12 +133,15 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     let ended = false;
     const inboxLoop = (async () => {
       const on: InboxHandlers = { write: (s) => pty.write(s), resize: (c, r) => pty.resize(c, r), end };
-      const tick = setInterval(() => drainInbox(f.inbox, on).catch(() => {}), 500);
+      // One drain at a time: the poll and the watch both drain, and two at once would both read a
+      // request before either removed it (a `_ tell` line typed twice).
+      const drain = oneAtATime(() => drainInbox(f.inbox, on));
+      const tick = setInterval(drain, 500);
       try {
         if (watcher) {
           for await (const _ of watcher) {
             if (ended) break;
-            await drainInbox(f.inbox, on).catch(() => {});
+            await drain();
           }
         }
       } finally {
