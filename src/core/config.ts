@@ -15,11 +15,18 @@ export const CostSpecSchema = z.strictObject({
   mode: z.enum(["sum", "total"]),
 });
 
+/** An absolute path, or one under the home dir (`~/…`). */
+const absolutePath = z.string().min(1).refine((p) => p.startsWith("/") || p.startsWith("~/"), {
+  message: "must be an absolute path (or ~/…)",
+});
+
 export const RunnerSchema = z.strictObject({
   tick: z.string().min(1).optional(),
   interactive: z.string().min(1).optional(),
   resume: z.string().min(1).optional(),
   cost: CostSpecSchema.optional(),
+  /** the runner CLI's own state, writable by its confined decide: "~/.dir/" (a dir, made) or "~/.file" (if there) */
+  state: z.array(absolutePath).optional(),
 });
 export type RunnerConfig = z.infer<typeof RunnerSchema>;
 
@@ -44,15 +51,15 @@ export const SandboxSchema = z.strictObject({
   allow_net: z.array(z.string().min(1)).default([]),
   /** hosts run_shell may reach: none unless listed */
   run_shell_net: z.array(z.string().min(1)).default([]),
+  /**
+   * set: the decide's runner runs inside the OS sandbox too, reaching only these hosts (its model
+   * API), writing only its run dir, its own state dirs and allow_write
+   */
+  decide_net: z.array(z.string().min(1)).optional(),
   /** variables of looop's environment handed to sandboxed code, beyond the minimal set */
   pass_env: z.array(envName).default([]),
   /** absolute paths sandboxed code may write, beside the data dir's scratch/ */
-  allow_write: z.array(
-    z.string().min(1).refine((p) => p.startsWith("/") || p.startsWith("~/"), {
-      message: "must be an absolute path (or ~/…)",
-    }),
-  )
-    .default([]),
+  allow_write: z.array(absolutePath).default([]),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -99,7 +106,14 @@ function withoutKeys(raw: Record<string, unknown>, paths: string[][]): Record<st
 
 export type LoadedConfig = { config: Config; warnings: string[] };
 
-export type Runner = { name: string; tick: string; interactive: string; resume?: string; cost?: RunnerConfig["cost"] };
+export type Runner = {
+  name: string;
+  tick: string;
+  interactive: string;
+  resume?: string;
+  cost?: RunnerConfig["cost"];
+  state?: string[];
+};
 
 /** Validate config text (undefined = no file: all defaults). */
 export function parseConfig(text: string | undefined, file: string): LoadedConfig {
@@ -128,7 +142,14 @@ export function parseConfig(text: string | undefined, file: string): LoadedConfi
 export function resolveRunner(config: Config, name = config.default): Runner | undefined {
   const merged = { ...RUNNER_PRESETS[name], ...config.runners[name] };
   if (!merged.tick || !merged.interactive) return undefined;
-  return { name, tick: merged.tick, interactive: merged.interactive, resume: merged.resume, cost: merged.cost };
+  return {
+    name,
+    tick: merged.tick,
+    interactive: merged.interactive,
+    resume: merged.resume,
+    cost: merged.cost,
+    state: merged.state,
+  };
 }
 
 export function runnerNames(config: Config): string[] {

@@ -176,7 +176,11 @@ CONFIG ($LOOOP_CONFIG, else <data dir>/config.json; JSONC: comments and trailing
                   name (codex names no model in its stream: key it "codex"), else "default"
   sandbox         {mode: auto|required|off, allow_net: [hosts for sensors],
                   run_shell_net: [hosts for run_shell], pass_env: [variable names],
-                  allow_write: [absolute paths]} (see SECURITY)
+                  allow_write: [absolute paths], decide_net: [hosts of the runner's model API]}
+                  (see SECURITY); with decide_net set the decide's runner runs in the OS sandbox
+                  too, writing only its run dir, its own state dirs and allow_write
+  runners.<name>.state  the runner's own state for its confined decide: "~/.dir/" (made if
+                  missing) or "~/.file" (if there); the presets name theirs
   A broken file is an error naming file:line:column or the key path; unknown keys are warned about.
 
 SECURITY
@@ -208,6 +212,8 @@ SECURITY
   sandbox), no MCP, plugins, skills or context files, in a fresh empty dir under runs/<run_id>/.
   opencode 1.18 cannot drop a global ~/.config/opencode/AGENTS.md, your config's instructions
   or its MCP servers (every tool call is denied): keep your opencode config free of them.
+  With sandbox.decide_net set, the runner runs inside the OS sandbox: all four presets work
+  there (through its proxy), writing only runs/<run_id>/cwd, their state dirs and allow_write.
 
 ENVIRONMENT
   LOOOP_DATA_DIR, LOOOP_CONFIG, XDG_STATE_HOME, HOME     where the data dir and config are

@@ -5,7 +5,8 @@
  */
 
 export type CostSpec = { type: string; pointer: string; mode: "sum" | "total" };
-export type PresetRunner = { tick: string; interactive: string; resume?: string; cost?: CostSpec };
+/** `state`: what the CLI writes of its own, for its confined decide: "~/.dir/" is a dir (made if missing), "~/.file" a file (writable if there). */
+export type PresetRunner = { tick: string; interactive: string; resume?: string; cost?: CostSpec; state?: string[] };
 
 /** The decide's own system prompt, for the CLIs that take one instead of their agent prompt. */
 export const DECIDER_SYSTEM = "You are the decider of looop. You have no tools: answer the user message with " +
@@ -62,6 +63,7 @@ export const RUNNER_PRESETS: Record<string, PresetRunner> = {
     interactive: "pi @{{prompt_file}}",
     resume: "pi --session",
     cost: { type: "message_end", pointer: "/message/usage/cost/total", mode: "sum" },
+    state: ["~/.pi/"],
   },
   claude: {
     // No CLAUDE.md (claude looks for them in every parent dir) and no project settings either.
@@ -71,6 +73,7 @@ export const RUNNER_PRESETS: Record<string, PresetRunner> = {
     interactive: 'claude --dangerously-skip-permissions "$(cat {{prompt_file}})"',
     resume: "claude --resume",
     cost: { type: "result", pointer: "/total_cost_usd", mode: "total" },
+    state: ["~/.claude/", "~/.claude.json"],
   },
   codex: {
     tick: `codex exec --json --skip-git-repo-check ${CODEX_TOOLLESS} -`,
@@ -79,10 +82,12 @@ export const RUNNER_PRESETS: Record<string, PresetRunner> = {
     // (unlike `--disable`) is accepted by versions without that feature.
     interactive:
       'codex --dangerously-bypass-approvals-and-sandbox -c features.daemon_auto_start=false "$(cat {{prompt_file}})"',
+    state: ["~/.codex/"],
   },
   opencode: {
     tick: `${OPENCODE_TOOLLESS_ENV} opencode run --format json --agent looop-decide`,
     interactive: 'opencode --prompt "$(cat {{prompt_file}})"',
+    state: ["~/.config/opencode/", "~/.local/share/opencode/", "~/.local/state/opencode/", "~/.cache/opencode/"],
   },
 };
 

@@ -17,8 +17,10 @@ import {
   removeTree,
   writeFileAtomic,
 } from "../sys/fs.ts";
+import { env, wholeEnv } from "../sys/env.ts";
 import { onPath, processStart } from "../sys/process.ts";
-import { runProcess } from "../sys/spawn.ts";
+import { runConfined, type Sandbox } from "../sys/sandbox.ts";
+import { type RunOptions, runProcess, type RunResult } from "../sys/spawn.ts";
 import { clearDecideFlight, writeDecideFlight } from "../store/inflight.ts";
 import type { DataDir } from "../store/layout.ts";
 
@@ -65,6 +67,11 @@ export async function decide(
     onStreamLine?: (line: string) => void;
     /** aborting it ends the runner's whole group at once (the pulse stopping) */
     signal?: AbortSignal;
+    /**
+     * sandbox.decide_net is set: the runner runs inside the OS sandbox, reaching only `net`, writing
+     * only its run dir, its own state (Runner.state) and the policy's places
+     */
+    confine?: { sandbox: Sandbox; net: string[] };
   },
 ): Promise<DecideResult> {
   const runId = newRunId(opts.now);
@@ -108,14 +115,22 @@ export async function decide(
     ...(opts.runner.cost ? { cost: opts.runner.cost } : {}),
     ...(opts.prices ? { prices: opts.prices } : {}),
   };
+  const sb = opts.confine?.sandbox;
+  if (sb && sb.kind === "off" && sb.mode === "required") {
+    stream.close();
+    return fail(
+      `sandbox.decide_net asks for a confined decide, and sandbox.mode is "required", but ${sb.reason} — ` +
+        `install bubblewrap, socat and ripgrep, or remove sandbox.decide_net from ${opts.configPath}`,
+      undefined,
+    );
+  }
   await writeDecideFlight(dd, flight);
   let recorded: Promise<void> = Promise.resolve();
-  const r = await runProcess(["bash", "-c", opts.runner.tick], {
+  const run: Omit<RunOptions, "env"> = {
     cwd,
     stdin: opts.prompt,
     timeoutMs: opts.timeoutS * 1000,
     maxStdoutBytes: 16 * 1024 * 1024,
-    env: { LOOOP_DATA_DIR: dd.root },
     signal: opts.signal,
     onSpawn: (pid) => {
       recorded = processStart(pid).then((start) =>
@@ -130,7 +145,17 @@ export async function decide(
       partial = lines.pop() ?? "";
       for (const l of lines) if (l.trim()) opts.onStreamLine(l);
     },
-  });
+  };
+  const vars = { LOOOP_DATA_DIR: dd.root };
+  // Confined: the whole environment (its API keys), the hosts of sandbox.decide_net only, and
+  // writes to its run dir and its own state; unconfined (no sandbox here, mode auto or off): as before.
+  const r: RunResult = opts.confine && sb?.kind === "on"
+    ? await runConfined(opts.runner.tick, {
+      net: opts.confine.net,
+      env: wholeEnv(vars),
+      write: [cwd, ...await stateWrites(opts.runner.state)],
+    }, run)
+    : await runProcess(["bash", "-c", opts.runner.tick], { ...run, env: vars });
   await recorded;
   await clearDecideFlight(dd);
   stream.close();
@@ -183,4 +208,22 @@ export async function decide(
   await writeFileAtomic(`${dir}/move.json`, JSON.stringify(value, null, 2) + "\n", 0o600);
   await writeFileAtomic(`${dir}/result.json`, JSON.stringify({ ok: true, cost_usd: cost ?? null }) + "\n", 0o600);
   return { runId, costUsd: cost, kind: "move", value };
+}
+
+/**
+ * A runner's own state paths as its confined decide may write them: "~/.dir/" made if missing (the
+ * sandbox cannot bind what is not there), "~/.file" only if it is there.
+ */
+async function stateWrites(state: string[] | undefined): Promise<string[]> {
+  const home = env("HOME");
+  const out: string[] = [];
+  for (const raw of state ?? []) {
+    if (raw.startsWith("~/") && !home) continue;
+    const path = raw.startsWith("~/") ? `${home}${raw.slice(1)}` : raw;
+    if (path.endsWith("/")) {
+      await ensureDir(path.replace(/\/+$/, ""), 0o700);
+      out.push(path.replace(/\/+$/, ""));
+    } else if (await exists(path)) out.push(path);
+  }
+  return out;
 }

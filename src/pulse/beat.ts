@@ -289,7 +289,12 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
     lastFailure: backoff?.reason,
     journal: await journalTail(dd, 20),
   });
-  log("info", "decide.start", `asking ${runner.name}`, { runner: runner.name, prompt_bytes: prompt.length });
+  const confined = config.sandbox.decide_net !== undefined && sb.kind === "on";
+  log("info", "decide.start", `asking ${runner.name}${confined ? " (in the OS sandbox)" : ""}`, {
+    runner: runner.name,
+    prompt_bytes: prompt.length,
+    confined,
+  });
   const result = await decide(dd, {
     runner,
     prompt,
@@ -299,6 +304,7 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
     configPath: dd.configPath,
     onStreamLine: (line) => log("debug", "decide.stream", line.slice(0, 500)),
     signal: ctx.signal,
+    confine: config.sandbox.decide_net ? { sandbox: sb, net: config.sandbox.decide_net } : undefined,
   });
   await pruneRuns(dd);
   if (result.costUsd !== undefined && result.costUsd > 0) {

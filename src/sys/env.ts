@@ -19,6 +19,11 @@ const MINIMAL_ENV = ["PATH", "HOME", "LANG", "TZ", "TERM", "USER"];
  * own, plus the variables `pass` names (sandbox.pass_env, narrowed by a sensor's header), with
  * `set` over them. Nothing else of the user's environment (API keys, tokens) gets in.
  */
+/** looop's whole environment with `set` over it: what an agent CLI needs (its API keys), confined by the sandbox instead. */
+export function wholeEnv(set: Record<string, string>): Record<string, string> {
+  return { ...Deno.env.toObject(), ...set };
+}
+
 export function minimalEnv(pass: readonly string[], set: Record<string, string>): Record<string, string> {
   const all = Deno.env.toObject();
   const out: Record<string, string> = {};

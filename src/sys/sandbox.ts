@@ -30,8 +30,12 @@ export type Sandbox =
   | { kind: "on"; note?: string }
   | { kind: "off"; reason: string; mode: SandboxMode };
 
-/** What one sandboxed command gets beyond the policy: its hosts and its whole environment. */
-export type Confinement = { net: string[]; env: Record<string, string> };
+/**
+ * What one sandboxed command gets beyond the policy: its hosts and its whole environment, and
+ * (`write`) absolute paths it may write besides the policy's (the decide's runner: its run dir
+ * and its own state dirs). A wrap with its own paths is not kept for reuse.
+ */
+export type Confinement = { net: string[]; env: Record<string, string>; write?: string[] };
 
 /** Secret locations no sandboxed command may read (relative to $HOME). */
 export const SECRET_PATHS = [
@@ -63,6 +67,7 @@ type Lib = typeof import("@anthropic-ai/sandbox-runtime");
 
 let current: Promise<Sandbox> | undefined;
 let currentKey: string | undefined;
+let currentPolicy: SandboxPolicy | undefined;
 let lib: Lib | undefined;
 /** Wrapped commands, by command and hosts: wrapping costs more than running a small command. */
 const wraps = new Map<string, { wrapped: string; id: string; at: number }>();
@@ -148,6 +153,7 @@ export async function sandbox(policy: SandboxPolicy): Promise<Sandbox> {
   if (current && currentKey !== key) await resetSandbox();
   if (!current) {
     currentKey = key;
+    currentPolicy = policy;
     current = initialize(policy);
   }
   return current;
@@ -200,18 +206,29 @@ export async function runConfined(cmd: string, c: Confinement, opts: Omit<RunOpt
   if (!lib) throw new Error("runConfined without a sandbox");
   const { SandboxManager } = lib;
   const key = `${c.net.join(",")}\n${cmd}`;
-  let w = wraps.get(key);
+  let w = c.write?.length ? undefined : wraps.get(key);
   if (!w || Date.now() - w.at >= WRAP_TTL_MS) {
     const id = unguessableId();
     const prefix = c.net.some((h) => LOCAL.test(h)) ? "unset NO_PROXY no_proxy; " : "";
-    const wrapped = await SandboxManager.wrapWithSandbox(prefix + cmd, undefined, undefined, undefined, {
+    // The library's per-command filesystem replaces its list, field by field: the policy's own
+    // writable places stay, and its denials with them.
+    const custom = c.write?.length && currentPolicy
+      ? {
+        filesystem: {
+          allowWrite: [...currentPolicy.allowWrite, ...c.write],
+          denyWrite: currentPolicy.denyWrite,
+          denyRead: currentPolicy.denyRead,
+        },
+      }
+      : undefined;
+    const wrapped = await SandboxManager.wrapWithSandbox(prefix + cmd, undefined, custom, undefined, {
       commandId: id,
       commandText: cmd,
     });
     // The library counts every wrap as a sandbox in use until its clean-up, which runConfined
     // calls after every run: a wrap that is kept counts once, like the run that made it.
     w = { wrapped, id, at: Date.now() };
-    wraps.set(key, w);
+    if (!c.write?.length) wraps.set(key, w);
   }
   const { id } = w;
   const running = inFlight.get(id) ?? 0;
@@ -238,6 +255,7 @@ export async function resetSandbox(): Promise<void> {
   const s = await current;
   current = undefined;
   currentKey = undefined;
+  currentPolicy = undefined;
   wraps.clear();
   inFlight.clear();
   if (s.kind === "on" && lib) {

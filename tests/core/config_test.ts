@@ -179,7 +179,16 @@ Deno.test("resolveRunner: an unknown runner without tick and interactive is unde
     interactive: "mine {{prompt_file}}",
     resume: undefined,
     cost: undefined,
+    state: undefined,
   });
+  // A preset names its own state (for its confined decide); a user's field replaces it.
+  assertEquals(resolveRunner(config, "claude")?.state, ["~/.claude/", "~/.claude.json"]);
+  const own = parseConfig('{ "runners": { "pi": { "state": ["/srv/pi/"] } } }', FILE).config;
+  assertEquals(resolveRunner(own, "pi")?.state, ["/srv/pi/"]);
+  assertMatch(
+    configError('{ "runners": { "pi": { "state": ["rel/dir"] } } }').what,
+    /runners\.pi\.state\.0: must be an absolute path/,
+  );
 });
 
 Deno.test("runnerNames lists the presets and the custom runners", () => {

@@ -9,6 +9,8 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { conversationText, MockLlm, type Reply, shellCall, shellTool, type Turn } from "../mock_llm/server.ts";
+import { RUNNER_PRESETS } from "../../src/core/presets.ts";
+import { onPath } from "../../src/sys/process.ts";
 import { RealLab } from "./lab.ts";
 import { claude, codex, findCli, INSTALL_HINT, opencode, pi, type RunnerSpec } from "./runners.ts";
 import { DECIDE_MARK } from "./scenario.ts";
@@ -75,4 +77,45 @@ function toollessTest(spec: RunnerSpec): void {
   });
 }
 
-for (const spec of [pi, claude, codex, opencode]) toollessTest(spec);
+/**
+ * The same decide with sandbox.decide_net set: the real CLI runs inside the OS sandbox, reaching
+ * the mock through the sandbox's proxy, writing only its run dir and its own state; a write the
+ * tick tries outside them (before the CLI starts) does not land.
+ */
+function confinedTest(spec: RunnerSpec): void {
+  const found = findCli(spec.name);
+  const required = Deno.env.get("LOOOP_REQUIRE_REAL_RUNNERS") === "1";
+  Deno.test({
+    name: `real ${spec.name}, confined (sandbox.decide_net): it decides through the sandbox and writes nothing outside`,
+    ignore: (!found && !required) || Deno.build.os !== "linux" || !onPath("bwrap"),
+    fn: async () => {
+      if (!found) throw new Error(`${spec.name} is not installed — ${INSTALL_HINT}`);
+      const mock = MockLlm.start(() => ({ text: '{"action":"noop","reason":"confined"}' }));
+      const lab = await RealLab.create(spec, mock.url);
+      try {
+        const escaped = `${lab.home}/escaped-decide`;
+        const config = JSON.parse(await Deno.readTextFile(`${lab.dir}/config.json`));
+        config.sandbox = { decide_net: [new URL(mock.url).host] };
+        config.runners = { [spec.name]: { tick: `touch ${escaped} 2>/dev/null; ${RUNNER_PRESETS[spec.name].tick}` } };
+        await Deno.writeTextFile(`${lab.dir}/config.json`, JSON.stringify(config, null, 2));
+        const r = await lab.run(["_", "beat", "--json"]);
+        assertEquals(r.code, 0, `beat: exit ${r.code} ${r.stdout}\n${r.stderr}`);
+        assertEquals(JSON.parse(r.stdout).move?.action, "noop");
+        assert(r.stderr.includes(`asking ${spec.name} (in the OS sandbox)`), r.stderr);
+        assert(
+          mock.turns().some((t) => conversationText(t.turn!).includes(DECIDE_MARK)),
+          "the decide reached the mock",
+        );
+        assert(!(await Deno.lstat(escaped).then(() => true, () => false)), "the confined tick wrote outside");
+      } finally {
+        await lab.close();
+        await mock.close();
+      }
+    },
+  });
+}
+
+for (const spec of [pi, claude, codex, opencode]) {
+  toollessTest(spec);
+  confinedTest(spec);
+}
