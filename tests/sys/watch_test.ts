@@ -15,10 +15,18 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 /** The text of `path`, or undefined while it does not exist. */
 const contentOf = (path: string) => () => Deno.readTextFile(path).catch(() => undefined);
 
-/** Create `path` after a short delay, from a timer; the returned promise settles once it is written. */
+/**
+ * Create `path` after a short delay, from a timer, whole (a temp file renamed into place, as looop
+ * writes: a check woken by the create of a plain write could read it still empty); the returned
+ * promise settles once it is there.
+ */
 function writeLater(path: string, text: string, delayMs = 50): Promise<void> {
   return new Promise((resolve, reject) => {
-    setTimeout(() => Deno.writeTextFile(path, text).then(resolve, reject), delayMs);
+    setTimeout(
+      () =>
+        Deno.writeTextFile(`${path}.part`, text).then(() => Deno.rename(`${path}.part`, path)).then(resolve, reject),
+      delayMs,
+    );
   });
 }
 
