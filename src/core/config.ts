@@ -8,12 +8,7 @@ import { LooopError } from "./errors.ts";
 import { parseJsonc } from "./jsonc.ts";
 import { RUNNER_PRESETS } from "./presets.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./moves.ts";
-
-export const CostSpecSchema = z.strictObject({
-  type: z.string().min(1),
-  pointer: z.string().startsWith("/"),
-  mode: z.enum(["sum", "total"]),
-});
+import { CostSpecSchema, PriceTableSchema } from "./schemas.ts";
 
 /** An absolute path, or one under the home dir (`~/…`). */
 const absolutePath = z.string().min(1).refine((p) => p.startsWith("/") || p.startsWith("~/"), {
@@ -72,8 +67,7 @@ export const ConfigSchema = z.strictObject({
   max_body_bytes: z.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
   // A pattern that does not compile would be skipped by the run_shell gate: a guardrail silently off.
   irreversible: z.array(z.string().min(1).refine(isRegExp, { message: "not a valid regular expression" })).default([]),
-  prices: z.record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
-    .default({}),
+  prices: PriceTableSchema.default({}),
   sandbox: SandboxSchema.default({ mode: "auto", allow_net: [], run_shell_net: [], pass_env: [], allow_write: [] }),
 });
 export type Config = z.infer<typeof ConfigSchema>;

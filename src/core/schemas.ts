@@ -70,6 +70,19 @@ export const SessionExitSchema = z.object({
 });
 export type SessionExit = z.infer<typeof SessionExitSchema>;
 
+/** How a runner's event stream reports its cost (config.json `runners.<name>.cost`). */
+export const CostSpecSchema = z.strictObject({
+  type: z.string().min(1),
+  pointer: z.string().startsWith("/"),
+  mode: z.enum(["sum", "total"]),
+});
+
+/** config.json `prices`: USD per million tokens, by model name, runner name or "default". */
+export const PriceTableSchema = z.record(
+  z.string(),
+  z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
+);
+
 /**
  * `sessions/pulse/decide.json`: the decide in flight, written before its runner starts and
  * removed when it ends; a pulse that died mid-decide leaves it for the next one to act on.
@@ -82,8 +95,8 @@ export const DecideFlightSchema = z.object({
   pid: z.number().int().optional(),
   pid_start: z.string().optional(),
   /** how the runner reports its cost (its stream), so whoever ends it can meter what it spent */
-  cost: z.object({ type: z.string(), pointer: z.string(), mode: z.enum(["sum", "total"]) }).optional(),
-  prices: z.record(z.string(), z.object({ input: z.number(), output: z.number() })).optional(),
+  cost: CostSpecSchema.optional(),
+  prices: PriceTableSchema.optional(),
 });
 export type DecideFlight = z.infer<typeof DecideFlightSchema>;
 

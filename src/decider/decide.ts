@@ -98,6 +98,14 @@ export async function decide(
       true,
     );
   }
+  const sb = opts.confine?.sandbox;
+  if (sb && sb.kind === "off" && sb.mode === "required") {
+    return fail(
+      `sandbox.decide_net asks for a confined decide, and sandbox.mode is "required", but ${sb.reason} — ` +
+        `install bubblewrap, socat and ripgrep, or remove sandbox.decide_net from ${opts.configPath}`,
+      undefined,
+    );
+  }
   // A fresh, empty working dir of its own: no AGENTS.md, CLAUDE.md or .claude/ planted in the data
   // dir reaches the runner. A custom runner may still leave its move in .decision.json there.
   const cwd = `${dir}/cwd`;
@@ -115,15 +123,6 @@ export async function decide(
     ...(opts.runner.cost ? { cost: opts.runner.cost } : {}),
     ...(opts.prices ? { prices: opts.prices } : {}),
   };
-  const sb = opts.confine?.sandbox;
-  if (sb && sb.kind === "off" && sb.mode === "required") {
-    stream.close();
-    return fail(
-      `sandbox.decide_net asks for a confined decide, and sandbox.mode is "required", but ${sb.reason} — ` +
-        `install bubblewrap, socat and ripgrep, or remove sandbox.decide_net from ${opts.configPath}`,
-      undefined,
-    );
-  }
   await writeDecideFlight(dd, flight);
   let recorded: Promise<void> = Promise.resolve();
   const run: Omit<RunOptions, "env"> = {

@@ -5,6 +5,7 @@ import { safeId } from "../core/ids.ts";
 import { createExclusive, readJsonIfExists, writeFileAtomic } from "../sys/fs.ts";
 import { answerFileExists, pendingAsks, readAsk } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
+import { howAskEnded } from "./ask.ts";
 
 export async function answerAsk(
   dd: DataDir,
@@ -27,9 +28,7 @@ export async function answerAsk(
   }
   if (ask.state === "expired" || ask.state === "withdrawn") {
     throw new LooopError(
-      `ask ${id} ${ask.state === "expired" ? `expired (${ask.why ?? "its worker is gone"})` : "was withdrawn"} at ${
-        ask.ended ?? "?"
-      }`,
+      `ask ${id} ${howAskEnded(ask)}`,
       "nobody waits for this answer any more",
       Exit.refused,
     );

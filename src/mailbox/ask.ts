@@ -74,11 +74,16 @@ export async function expireAsksOfGone(dd: DataDir, now: Date): Promise<Ask[]> {
   return out;
 }
 
+/** "expired (why) at …" or "was withdrawn at …": how an ask ended with no answer. */
+export function howAskEnded(ask: Ask): string {
+  const how = ask.state === "expired" ? `expired (${ask.why ?? "its worker is gone"})` : "was withdrawn";
+  return `${how} at ${ask.ended ?? "?"}`;
+}
+
 /** How a blocked `_ ask` learns its ask ended with no answer to come. */
 function endedError(ask: Ask): LooopError {
-  const how = ask.state === "expired" ? `expired (${ask.why ?? "its worker is gone"})` : "was withdrawn";
   return new LooopError(
-    `ask ${ask.id} ${how} at ${ask.ended ?? "?"}: no answer will come`,
+    `ask ${ask.id} ${howAskEnded(ask)}: no answer will come`,
     "ask again if the question still stands",
     Exit.askEnded,
   );

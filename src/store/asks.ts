@@ -75,11 +75,13 @@ export async function workerGone(dd: DataDir, worker: string): Promise<string | 
   return s.status.kind === "exited" ? `exited ${s.status.code ?? "?"}` : s.status.kind;
 }
 
-/** Open asks whose worker is gone (see workerGone), each with how it ended. */
-export async function orphanedAsks(dd: DataDir): Promise<{ ask: Ask; why: string }[]> {
+type OpenAsk = Awaited<ReturnType<typeof openAsks>>[number];
+
+/** Open asks whose worker is gone (see workerGone), each with how it ended; `open`: openAsks, if read already. */
+export async function orphanedAsks(dd: DataDir, open?: OpenAsk[]): Promise<{ ask: Ask; why: string }[]> {
   const gone = new Map<string, string | undefined>();
   const out: { ask: Ask; why: string }[] = [];
-  for (const { ask } of await openAsks(dd)) {
+  for (const { ask } of open ?? await openAsks(dd)) {
     if (!gone.has(ask.worker)) gone.set(ask.worker, await workerGone(dd, ask.worker));
     const why = gone.get(ask.worker);
     if (why) out.push({ ask, why: `worker ${ask.worker} ${why}` });
@@ -89,8 +91,9 @@ export async function orphanedAsks(dd: DataDir): Promise<{ ask: Ask; why: string
 
 /** Asks still waiting for a human, oldest first: unanswered, and their worker still there. */
 export async function pendingAsks(dd: DataDir): Promise<Ask[]> {
-  const gone = new Set((await orphanedAsks(dd)).map((o) => o.ask.id));
-  return (await openAsks(dd)).filter((r) => !r.answered && !gone.has(r.ask.id)).map((r) => r.ask);
+  const open = await openAsks(dd);
+  const gone = new Set((await orphanedAsks(dd, open)).map((o) => o.ask.id));
+  return open.filter((r) => !r.answered && !gone.has(r.ask.id)).map((r) => r.ask);
 }
 
 /**

@@ -13,7 +13,7 @@ import { onPath, spawnDetached } from "../sys/process.ts";
 import { isCompiled, selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
-import { isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
+import { HOST_START_MS, isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
 
 export const DEFAULT_COLS = 120;
 export const DEFAULT_ROWS = 40;
@@ -99,11 +99,13 @@ export async function startWorker(
     if (s.meta) return { pid: s.meta.pid };
     const log = (await readTextIfExists(files.hostLog).catch(() => undefined)) ?? "";
     return log.trim() ? { failed: log.trim().split("\n").pop() ?? "" } : undefined;
-  }, { timeoutMs: 15_000, pollMs: 50 });
+  }, { timeoutMs: HOST_START_MS, pollMs: 50 });
   if (ready.kind === "timeout" || "failed" in ready.value) {
     const crashed = (await readTextIfExists(files.hostErr).catch(() => undefined))?.trim().split("\n").pop();
     const why = ready.kind === "timeout"
-      ? `its host did not report within 15 s${crashed ? ` (its stderr: ${crashed.slice(0, 300)})` : ""}`
+      ? `its host did not report within ${HOST_START_MS / 1000} s${
+        crashed ? ` (its stderr: ${crashed.slice(0, 300)})` : ""
+      }`
       : ready.value.failed;
     throw new LooopError(`worker '${id}' did not start: ${why}`, `see ${files.dir}/host.log`, Exit.refused);
   }
