@@ -8,7 +8,7 @@
  */
 import { ConfigSchema } from "../src/core/config.ts";
 import { runBeat } from "../src/pulse/beat.ts";
-import type { Log } from "../src/pulse/log.ts";
+import type { Log } from "../src/core/log.ts";
 import { DEFAULT_SENSOR_LIMITS } from "../src/sensor/run.ts";
 import { layout } from "../src/store/layout.ts";
 import { ensureDataDir } from "../src/store/seed.ts";

@@ -1,6 +1,6 @@
 /**
  * `looop demo`: a guided tour on a throwaway data dir, offline, with a scripted stand-in runner
- * (core/demo.ts). Real looop code runs every step: seeding, beats, the decide, the worker session
+ * (demo_stand_in.ts, its script texts/demo-runner.sh). Real looop code runs every step: seeding, beats, the decide, the worker session
  * under a terminal, the mailbox and the ledger. Only the model is replaced. It cleans up after itself.
  */
 import type { Command } from "@commander-js/extra-typings";
@@ -13,7 +13,7 @@ import {
   DEMO_WORKER,
   demoConfigText,
   standInScript,
-} from "../core/demo.ts";
+} from "./demo_stand_in.ts";
 import { LooopError } from "../core/errors.ts";
 import type { Ask } from "../core/schemas.ts";
 import { answerAsk } from "../mailbox/answer.ts";

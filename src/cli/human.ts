@@ -1,9 +1,10 @@
 /** The HUMAN surface that needs no pulse: version, help, cost, shell completion. */
 import type { Command } from "@commander-js/extra-typings";
-import { completionScript, type VerbTree } from "../core/completion.ts";
+import { completionScript, type VerbTree } from "./ui/completion.ts";
 import { LooopError } from "../core/errors.ts";
-import { MANUAL } from "../core/manual.ts";
+import { fillTemplate } from "../core/template.ts";
 import { VERSION } from "../core/version.ts";
+import MANUAL from "../texts/manual.txt" with { type: "text" };
 import { dataDir } from "./context.ts";
 import { print, printJson } from "./io.ts";
 import { printCost } from "./report.ts";
@@ -31,7 +32,7 @@ export function registerHuman(program: Command) {
     });
 
   program.command("help").description("print the full manual")
-    .action(() => print(MANUAL));
+    .action(() => print(fillTemplate(MANUAL, { version: VERSION })));
 
   program.command("cost").description("spend from the ledger: per day, per kind (tick/session), per id")
     .argument("[range]", "today or all", "today")

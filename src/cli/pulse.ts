@@ -4,7 +4,7 @@ import { type Config, resolveRunner, runnerNames } from "../core/config.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { commandProgram } from "../core/shell.ts";
 import { runBeat } from "../pulse/beat.ts";
-import { makeLog } from "../pulse/log.ts";
+import { makeLog } from "./ui/events.ts";
 import { DECIDE_TIMEOUT_S, journalBeatError, runPulse, sensorLimits, takePulseLock } from "../pulse/loop.ts";
 import { expireAsksOfGone } from "../mailbox/ask.ts";
 import { readDecideFlight } from "../store/inflight.ts";

@@ -1,6 +1,6 @@
 /** `_ state`: printed as one JSON document or as a readable summary. No commander, no zod here. */
 import { formatAge } from "../core/duration.ts";
-import { readState, type StateDoc } from "../pulse/state.ts";
+import { readState, type StateDoc } from "../state/state.ts";
 import { resolveDataDir } from "../store/layout.ts";
 import { ensureDataDir } from "../store/seed.ts";
 import { exists } from "../sys/fs.ts";

@@ -5,7 +5,7 @@ import { type FileMove, type Move, parseMove } from "../core/moves.ts";
 import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
 import { startWorker } from "../supervisor/start.ts";
-import { readState, sessionRows, waitForChange } from "../pulse/state.ts";
+import { readState, sessionRows, waitForChange } from "../state/state.ts";
 import { askIds, pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
 import { readGoals, sensorNames } from "../store/goals.ts";

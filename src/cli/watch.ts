@@ -7,7 +7,7 @@ import type { Command } from "@commander-js/extra-typings";
 import stripAnsi from "strip-ansi";
 import { formatAge } from "../core/duration.ts";
 import { Exit, LooopError } from "../core/errors.ts";
-import { type Key, paneSize, parseKeys, renderFrame, type SessionLine } from "../core/tui.ts";
+import { type Key, paneSize, parseKeys, renderFrame, type SessionLine } from "./ui/tui.ts";
 import type { Ask } from "../core/schemas.ts";
 import { answerAsk } from "../mailbox/answer.ts";
 import { pendingAsks } from "../store/asks.ts";

@@ -4,7 +4,7 @@ import { Exit, LooopError } from "../core/errors.ts";
 import { parseUsd } from "../core/cost.ts";
 import { awaitAnswer, deliver, expireAsksOfGone, openAsk } from "../mailbox/ask.ts";
 import { claim, unclaim } from "../mailbox/claims.ts";
-import { recordCost } from "../mailbox/ledger.ts";
+import { recordCost } from "../cost/ledger.ts";
 import { env } from "../sys/env.ts";
 import { killSession } from "../supervisor/kill.ts";
 import { tellSession } from "../supervisor/tell.ts";

@@ -15,7 +15,7 @@ import { executeMove } from "../executor/moves.ts";
 import { RUN_SHELL_TIMEOUT_S, takeInterruptedAction } from "../executor/shell.ts";
 import { expireAsksOfGone } from "../mailbox/ask.ts";
 import { reapStaleClaims } from "../mailbox/claims.ts";
-import { recordCost } from "../mailbox/ledger.ts";
+import { recordCost } from "../cost/ledger.ts";
 import { runSensors, type SensorLimits } from "../sensor/run.ts";
 import { systemReadings } from "../sensor/system.ts";
 import { pruneSessions } from "../supervisor/prune.ts";
@@ -43,7 +43,7 @@ import { writeReadings } from "../store/snapshots.ts";
 import { ensureOwnDir, isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
 import { type Sandbox, sandbox } from "../sys/sandbox.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
-import type { Log } from "./log.ts";
+import type { Log } from "../core/log.ts";
 
 export type BeatResult =
   | { kind: "skipped" }

@@ -12,14 +12,14 @@ import { processStart, signalGroupOfGone } from "../sys/process.ts";
 import { reapOrphanSandboxes, resetSandbox } from "../sys/sandbox.ts";
 import { env } from "../sys/env.ts";
 import { endOrphanDecide } from "../decider/orphan.ts";
-import { recordCost } from "../mailbox/ledger.ts";
+import { recordCost } from "../cost/ledger.ts";
 import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
 import { readNotes, writeNotes } from "../store/bookkeeping.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { PULSE_ID, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
 import { type BeatContext, type BeatResult, runBeat } from "./beat.ts";
-import type { Log } from "./log.ts";
+import type { Log } from "../core/log.ts";
 
 export const DECIDE_TIMEOUT_S = 600;
 const WAKE_DEBOUNCE_MS = 200;

@@ -1,11 +1,9 @@
 /** First use of a data dir: create its folders and seed the starter files, once. */
 import { seedConfigText } from "../core/presets.ts";
-import {
-  STARTER_PLAYBOOK,
-  STARTER_PLAYBOOK_DAILY_GOAL,
-  STARTER_SETUP_GOAL,
-  STARTER_TODAY_SENSOR,
-} from "../core/seed.ts";
+import STARTER_PLAYBOOK from "../texts/seed/PLAYBOOK.md" with { type: "text" };
+import STARTER_PLAYBOOK_DAILY_GOAL from "../texts/seed/playbook-daily.md" with { type: "text" };
+import STARTER_SETUP_GOAL from "../texts/seed/setup.md" with { type: "text" };
+import STARTER_TODAY_SENSOR from "../texts/seed/today.sh" with { type: "text" };
 import { Exit, LooopError } from "../core/errors.ts";
 import { createExclusive, ensureDir, exists, ownedByOther, repairPlaceholder } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";

@@ -3,9 +3,10 @@
  * max_workers, runner present), the brief with the worker contract, and a detached session host.
  */
 import { type Config, resolveRunner } from "../core/config.ts";
-import { workerContract } from "../core/contract.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
+import { fillTemplate } from "../core/template.ts";
+import WORKER_CONTRACT from "../texts/worker-contract.md" with { type: "text" };
 import { commandProgram, launcherScript, shellQuote } from "../core/shell.ts";
 import { ensureDir, readTextIfExists, removeTree, writeFileAtomic } from "../sys/fs.ts";
 import { withLock } from "../sys/lock.ts";
@@ -17,6 +18,11 @@ import { HOST_START_MS, isSessionAlive, liveWorkers, PULSE_ID, readSession, sess
 
 export const DEFAULT_COLS = 120;
 export const DEFAULT_ROWS = 40;
+
+/** The worker contract (SPEC §8, texts/worker-contract.md) for session `id`, prepended to its brief. */
+export function workerContract(id: string): string {
+  return fillTemplate(WORKER_CONTRACT, { id });
+}
 
 export type Launch = { runner: string; command: string; cols: number; rows: number };
 

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { awaitAnswer, deliver, openAsk } from "../../src/mailbox/ask.ts";
 import { answerAsk } from "../../src/mailbox/answer.ts";
 import { claim, reapStaleClaims, unclaim } from "../../src/mailbox/claims.ts";
-import { recordCost } from "../../src/mailbox/ledger.ts";
+import { recordCost } from "../../src/cost/ledger.ts";
 import { LooopError } from "../../src/core/errors.ts";
 import { type DataDir, layout } from "../../src/store/layout.ts";
 import { ensureDataDir } from "../../src/store/seed.ts";

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { eventually, JOURNAL_LINE } from "../helpers.ts";
-import { workerContract } from "../../src/core/contract.ts";
+import { workerContract } from "../../src/supervisor/start.ts";
 import {
   childEnv,
   groupMembers,

@@ -1,7 +1,7 @@
-/** `watch`'s pure parts (core/tui.ts) and the session screen (supervisor/screen.ts) on real files. */
-import { assert, assertEquals } from "../assert.ts";
-import { type Frame, parseKeys, renderFrame } from "../../src/core/tui.ts";
-import { SessionScreen } from "../../src/supervisor/screen.ts";
+/** `watch`'s pure parts (cli/ui/tui.ts) and the session screen (supervisor/screen.ts) on real files. */
+import { assert, assertEquals } from "../../assert.ts";
+import { type Frame, parseKeys, renderFrame } from "../../../src/cli/ui/tui.ts";
+import { SessionScreen } from "../../../src/supervisor/screen.ts";
 
 Deno.test("parseKeys: arrows, Enter, Backspace, Ctrl-C, printable text; unknown CSI sequences are skipped", () => {
   assertEquals(parseKeys("\x1b[A\x1b[B\x1bOA\x1bOB"), [

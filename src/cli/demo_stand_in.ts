@@ -3,6 +3,8 @@
  * throwaway data dir) and the demo's config. The stand-in is not a model: it reads looop's prompt
  * and picks a move by plain pattern matching, so the tour runs offline and the same every time.
  */
+import DEMO_RUNNER_SCRIPT from "../texts/demo-runner.sh" with { type: "text" };
+import { fillTemplate } from "../core/template.ts";
 
 export const DEMO_RUNNER = "stand-in";
 export const DEMO_GOAL = "hello";
@@ -37,43 +39,23 @@ function replyLiteral(move: Record<string, unknown>): string {
 }
 
 /**
- * The stand-in runner. `tick`: read the prompt on stdin, print pi's JSON event stream with one
- * move. `worker <brief>`: the worker session's program, which asks, greets, reports and ends.
+ * The stand-in runner (texts/demo-runner.sh). `tick`: read the prompt on stdin, print pi's JSON
+ * event stream with one move. `worker <brief>`: the worker session's program, which asks, greets,
+ * reports and ends.
  */
 export function standInScript(): string {
-  return `#!/usr/bin/env bash
-# looop demo: a SCRIPTED STAND-IN for an LLM runner. No model is called; it matches text in the
-# prompt and replies with a fixed move, printed in pi's JSON event format (\`pi -p --mode json\`).
-set -u
-if [ "\${1:-}" = tick ]; then
-  prompt=$(cat)
-  if ! printf '%s' "$prompt" | grep -q -- '----- goals/${DEMO_GOAL}.md -----'; then
-    reply=${replyLiteral(MOVES.idle)}
-  elif ! printf '%s' "$prompt" | grep -q '"${DEMO_WORKER}":{"state"'; then
-    reply=${replyLiteral(MOVES.startWorker)}
-  elif printf '%s' "$prompt" | grep -q '"${DEMO_WORKER}":{"state":"running"'; then
-    reply=${replyLiteral(MOVES.wait)}
-  else
-    reply=${replyLiteral(MOVES.archiveGoal)}
-  fi
-  echo '{"type":"agent_start"}'
-  echo '{"type":"message_end","message":{"role":"assistant","content":[{"type":"text","text":'"$reply"'}],"usage":{"input":1000,"output":200,"cost":{"total":${DEMO_DECIDE_USD}}},"stopReason":"stop"}}'
-  echo '{"type":"agent_end","messages":[]}'
-  exit 0
-fi
-if [ "\${1:-}" = worker ]; then
-  echo "[stand-in worker ${DEMO_WORKER}] a script, not an agent. My brief begins:"
-  head -n 3 "$2" | sed 's/^/  > /'
-  echo "[stand-in worker] asking the human: ${DEMO_QUESTION}"
-  name=$("$LOOOP_BIN" _ ask "$LOOOP_SESSION_ID" --prompt "${DEMO_QUESTION}") || exit 1
-  echo "[stand-in worker] Hello, $name!"
-  "$LOOOP_BIN" _ cost session "$LOOOP_SESSION_ID" ${DEMO_RUNNER} ${DEMO_WORKER_USD}
-  echo "[stand-in worker] done: ending my session"
-  exec "$LOOOP_BIN" _ kill "$LOOOP_SESSION_ID"
-fi
-echo "usage: stand-in-runner tick|worker <brief-file>" >&2
-exit 2
-`;
+  return fillTemplate(DEMO_RUNNER_SCRIPT, {
+    goal: DEMO_GOAL,
+    worker: DEMO_WORKER,
+    question: DEMO_QUESTION,
+    runner: DEMO_RUNNER,
+    decide_usd: DEMO_DECIDE_USD,
+    worker_usd: DEMO_WORKER_USD,
+    reply_idle: replyLiteral(MOVES.idle),
+    reply_start_worker: replyLiteral(MOVES.startWorker),
+    reply_wait: replyLiteral(MOVES.wait),
+    reply_archive_goal: replyLiteral(MOVES.archiveGoal),
+  });
 }
 
 /** The demo's config: the stand-in as the default runner, a quick interval, the sandbox off. */

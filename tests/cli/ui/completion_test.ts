@@ -1,6 +1,6 @@
 /** `looop config bash|zsh` (SPEC §4): every verb, live ids from `looop _ ids`, and scripts the shells accept. */
-import { assert, assertEquals } from "../assert.ts";
-import { completionScript, type VerbTree } from "../../src/core/completion.ts";
+import { assert, assertEquals } from "../../assert.ts";
+import { completionScript, type VerbTree } from "../../../src/cli/ui/completion.ts";
 
 const TREE: VerbTree = {
   up: {},
