@@ -18,7 +18,8 @@ import { LooopError } from "../core/errors.ts";
 import type { Ask } from "../core/schemas.ts";
 import { answerAsk } from "../mailbox/answer.ts";
 import { executeFileMove, NO_CODE_SCREEN } from "../executor/files.ts";
-import { type BeatResult, runBeat } from "../pulse/beat.ts";
+import type { Log } from "../core/log.ts";
+import { beatContext, type BeatResult, runBeat } from "../pulse/beat.ts";
 import { sensorLimits, takePulseLock } from "../pulse/loop.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { type DataDir, layout } from "../store/layout.ts";
@@ -103,18 +104,10 @@ async function tour(dd: DataDir, root: string, o: DemoOptions): Promise<Held> {
 
   const beat = async (stepNo: number, n: number, title: string, expect: string): Promise<BeatResult> => {
     await step(`${stepNo}. Beat ${n}: ${title}`);
-    const r = await runBeat({
-      dd,
-      config: cfg,
-      now: () => new Date(),
-      log: (_level, event, msg) => {
-        if (["sense.done", "beat.skip", "decide.start", "decide.done"].includes(event)) {
-          print(dim(`   · ${msg}`));
-        }
-      },
-      sensors: sensorLimits(),
-      decideTimeoutS: 30,
-    });
+    const log: Log = (_level, event, msg) => {
+      if (["sense.done", "beat.skip", "decide.start", "decide.done"].includes(event)) print(dim(`   · ${msg}`));
+    };
+    const r = await runBeat(beatContext(dd, cfg, { log, sensors: sensorLimits(), decideTimeoutS: 30 }));
     const got = r.kind === "moved" ? r.move.action : r.kind;
     print(`   ${r.kind === "moved" ? green("→ " + r.journal) : r.kind === "skipped" ? green("→ skipped") : r.kind}`);
     if (got !== expect) {

@@ -5,7 +5,7 @@ import { Exit, LooopError } from "../core/errors.ts";
 import { commandProgram } from "../core/shell.ts";
 import { runBeat } from "../pulse/beat.ts";
 import { makeLog } from "./ui/events.ts";
-import { DECIDE_TIMEOUT_S, journalBeatError, runPulse, sensorLimits, takePulseLock } from "../pulse/loop.ts";
+import { journalBeatError, pulseBeatContext, runPulse, takePulseLock } from "../pulse/loop.ts";
 import { expireAsksOfGone } from "../mailbox/ask.ts";
 import { readDecideFlight } from "../store/inflight.ts";
 import {
@@ -204,15 +204,7 @@ export function registerPulseSteer(under: Command) {
       Deno.addSignalListener("SIGTERM", onTerm);
       try {
         const log = makeLog(Deno.stderr, { json: !!o.json, colour: !o.json && useColour(Deno.stderr) });
-        const r = await runBeat({
-          dd,
-          config: cfg,
-          now: () => new Date(),
-          log,
-          sensors: sensorLimits(),
-          decideTimeoutS: DECIDE_TIMEOUT_S,
-          signal: stop.signal,
-        }).catch(async (e) => {
+        const r = await runBeat(pulseBeatContext(dd, cfg, log, stop.signal)).catch(async (e) => {
           // As the pulse does: an error fails the beat, journaled once, and is said here.
           await journalBeatError(dd, e);
           throw e;

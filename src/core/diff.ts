@@ -1,4 +1,6 @@
 /** WHAT CHANGED (SPEC §6): the signal keys that moved since the last decide, as short lines. */
+import type { z } from "zod";
+import type { WorldViewSchema } from "./schemas.ts";
 import { canonicalJson, signalOf } from "./world.ts";
 
 /** Leaf paths of a value: `a.b[0]` → canonical JSON of the leaf. Empty objects/arrays are leaves. */
@@ -12,7 +14,7 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>) {
 
 const short = (s: string | undefined) => (s === undefined ? "∅" : s.length > 60 ? s.slice(0, 57) + "…" : s);
 
-export type WorldView = { signals: Record<string, unknown>; goals: Record<string, string>; playbook: string };
+export type WorldView = z.infer<typeof WorldViewSchema>;
 
 export function viewOf(
   w: { playbook: string; goals: Record<string, string>; readings: Record<string, unknown> },

@@ -103,3 +103,35 @@ export type DecideFlight = z.infer<typeof DecideFlightSchema>;
 /** `.goal-activity.json`: goal id → ISO time it was last acted on. */
 export const GoalActivitySchema = z.record(z.string(), isoTime);
 export type GoalActivity = z.infer<typeof GoalActivitySchema>;
+
+/** `.tick-backoff`: decides that failed in a row, the world they failed on, the last one's time and reason. */
+export const BackoffSchema = z.object({
+  failures: z.number().int().positive(),
+  hash: z.string(),
+  ts: isoTime,
+  reason: z.string(),
+});
+export type Backoff = z.infer<typeof BackoffSchema>;
+
+/** `.last-decide.json`: the world the last decide saw, for WHAT CHANGED (SPEC §6). */
+export const WorldViewSchema = z.object({
+  signals: z.record(z.string(), z.unknown()),
+  goals: z.record(z.string(), z.string()),
+  playbook: z.string(),
+});
+
+/** `.pulse.json`: the pulse's once-only notices and counters. */
+export const PulseNotesSchema = z.object({
+  /** local day on which the budget notice was journaled */
+  budget_day: z.string().optional(),
+  unmetered_day: z.string().optional(),
+  /** decides in a row that reported no cost, for this runner config */
+  unmetered: z.object({ streak: z.number().int().nonnegative(), runner: z.string() }).optional(),
+  /** worker id → start time of the run whose exit was journaled */
+  reported_exits: z.record(z.string(), z.string()).optional(),
+  /** the OS sandbox as the pulse last found it: "on", "on (…)" or "off: <reason>" */
+  sandbox: z.string().optional(),
+  /** the last failure journaled, to journal a repeated one only once */
+  last_failure_journaled: z.string().optional(),
+});
+export type PulseNotes = z.infer<typeof PulseNotesSchema>;

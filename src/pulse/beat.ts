@@ -1,16 +1,29 @@
 /**
- * One beat (SPEC §5): housekeeping → sense → hash → skip → backoff → budget → decide → gate → act.
- * Everything it knows comes from the data dir, so a beat after a crash simply starts over.
+ * One beat (SPEC §5): housekeep → sense → hash → guards → decide → gate → act → commit.
+ * Everything it knows comes from the data dir, so a beat after a crash simply starts over; the
+ * pulse's own state is read once at the start and written once at the end.
  */
-import { type Config, resolveRunner } from "../core/config.ts";
+import { type Config, resolveRunner, type Runner } from "../core/config.ts";
 import { spentToday } from "../core/cost.ts";
-import { viewOf, whatChanged } from "../core/diff.ts";
+import { whatChanged } from "../core/diff.ts";
+import {
+  afterDecide,
+  afterFailure,
+  afterSuccess,
+  backoffDelayS,
+  backoffGuard,
+  budgetGuard,
+  neglectedGoal,
+  type PulseState,
+  unmeteredGuard,
+  type Verdict,
+} from "../core/guards.ts";
+import type { Log } from "../core/log.ts";
 import { clampInterval, type Move, parseMove } from "../core/moves.ts";
 import { buildPrompt } from "../core/prompt.ts";
 import { parseDuration } from "../core/duration.ts";
-import { localDay, localMinute } from "../core/time.ts";
-import { worldHash } from "../core/world.ts";
-import { decide, pruneRuns } from "../decider/decide.ts";
+import { localMinute } from "../core/time.ts";
+import { decide, type DecideResult, pruneRuns } from "../decider/decide.ts";
 import { executeMove } from "../executor/moves.ts";
 import { RUN_SHELL_TIMEOUT_S, takeInterruptedAction } from "../executor/shell.ts";
 import { expireAsksOfGone } from "../mailbox/ask.ts";
@@ -22,28 +35,16 @@ import { pruneSessions } from "../supervisor/prune.ts";
 import { startWorker } from "../supervisor/start.ts";
 import { readGoalActivity } from "../store/activity.ts";
 import { pendingAsks } from "../store/asks.ts";
-import {
-  type Backoff,
-  NUDGE,
-  readBackoff,
-  readLastDecide,
-  readLastTickHash,
-  readNotes,
-  writeBackoff,
-  writeLastDecide,
-  writeLastTickHash,
-  writeNotes,
-} from "../store/bookkeeping.ts";
-import { readGoals, readPlaybook } from "../store/goals.ts";
 import { appendJournal, journalTail } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { readLedger } from "../store/ledger.ts";
+import { NUDGE, type PulseStateRead, readPulseState, writePulseState } from "../store/pulse_state.ts";
+import { sandboxPolicy } from "../store/sandbox_policy.ts";
 import { listSessions, PULSE_ID } from "../store/sessions.ts";
 import { writeReadings } from "../store/snapshots.ts";
+import { type World, worldOf } from "../store/world.ts";
 import { ensureOwnDir, isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
 import { type Sandbox, sandbox } from "../sys/sandbox.ts";
-import { sandboxPolicy } from "../store/sandbox_policy.ts";
-import type { Log } from "../core/log.ts";
 
 export type BeatResult =
   | { kind: "skipped" }
@@ -71,8 +72,69 @@ let sandboxReported: string | undefined;
 /** How long what sensors and run_shell leave in the data dir's scratch/ is kept. */
 export const TMP_TTL_MS = 24 * 3600 * 1000;
 
-/** The sandbox for this beat; its state is logged when it changes (once per pulse start). */
-async function beatSandbox(ctx: BeatContext): Promise<Sandbox> {
+/** What a beat works on: the state it read, the state it will commit, and its context. */
+type Beat = { ctx: BeatContext; read: PulseStateRead; state: PulseState };
+
+export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
+  const { dd, config, log } = ctx;
+  log("debug", "beat.start", "beat");
+  const beat: Beat = { ctx, read: await readPulseState(dd, ctx.now()), state: { notes: {} } };
+  beat.state = beat.read.state;
+  try {
+    await housekeeping(beat);
+    const sb = await beatSandbox(beat);
+    const readings = await sense(ctx, sb);
+    if (!readings) return { kind: "stopped" }; // readings cut short are not the world
+    const world = await worldOf(dd, readings);
+    if (beat.state.lastHash === world.hash) {
+      log("info", "beat.skip", "world unchanged: no decide", { hash: world.hash.slice(0, 12) });
+      return { kind: "skipped" };
+    }
+    const runner = resolveRunner(config);
+    const runnerKey = JSON.stringify(runner ?? null);
+    const pause = await guards(beat, world, runnerKey);
+    if (pause) return pause;
+    if (!runner) {
+      return fail(
+        beat,
+        world,
+        `runner '${config.default}' has no tick or no interactive command — set ` +
+          `runners.${config.default}.tick and .interactive in ${dd.configPath}`,
+        "no-move",
+      );
+    }
+    const result = await decideMove(beat, world, runner, sb);
+    // A move decided while the pulse was being stopped is not carried out: `down` means down.
+    if (result.kind === "stopped" || ctx.signal?.aborted) {
+      if (result.kind === "move") {
+        await appendJournal(dd, ctx.now(), `move not carried out: the pulse was stopping (run ${result.runId})`);
+      }
+      return { kind: "stopped" };
+    }
+    if (result.kind === "failed") {
+      const failed = await fail(beat, world, result.reason, "no-move");
+      return result.notFound && failed.kind === "no-move" ? { ...failed, notFound: true } : failed;
+    }
+    const parsed = parseMove(result.value);
+    if (!parsed.ok) return fail(beat, world, `${parsed.refusal.rule}: ${parsed.refusal.reason}`, "refused");
+    return await act(beat, world, parsed.move, result.runId, sb);
+  } finally {
+    await writePulseState(dd, beat.read, beat.state);
+  }
+}
+
+/** The beat's context as the pulse and `_ beat` give it: the clock, the sensor limits and the decide's deadline. */
+export function beatContext(
+  dd: DataDir,
+  config: Config,
+  opts: { log: Log; sensors: SensorLimits; decideTimeoutS: number; signal?: AbortSignal },
+): BeatContext {
+  return { dd, config, now: () => new Date(), ...opts };
+}
+
+/** The OS sandbox for this beat; its state is logged when it changes (once per pulse start). */
+async function beatSandbox(beat: Beat): Promise<Sandbox> {
+  const { ctx } = beat;
   const sb = await sandbox(sandboxPolicy(ctx.dd, ctx.config));
   const status = sb.kind === "on" ? (sb.note ? `on (${sb.note})` : "on") : `off: ${sb.reason}`;
   if (status !== sandboxReported) {
@@ -96,23 +158,154 @@ async function beatSandbox(ctx: BeatContext): Promise<Sandbox> {
         `sandbox.mode is off: sensors and run_shell run unconfined (you accepted the risk)`,
       );
     } else ctx.log("info", "sandbox", `sandbox ${status}`);
-    const notes = await readNotes(ctx.dd);
-    await writeNotes(ctx.dd, { ...notes, sandbox: status });
+    beat.state = { ...beat.state, notes: { ...beat.state.notes, sandbox: status } };
   }
   return sb;
 }
 
-/** Dollars for a journal line: cents from $1 up, else four decimals (a $0.005 budget stays readable). */
-export function usdText(n: number): string {
-  return `$${n >= 1 ? n.toFixed(2) : n.toFixed(4)}`;
+/** Every sensor and the system readings, written to snapshots/; undefined when the pulse is stopping. */
+async function sense(ctx: BeatContext, sb: Sandbox): Promise<Record<string, unknown> | undefined> {
+  const { dd, config, log } = ctx;
+  const readings = {
+    ...await runSensors(dd, { ...ctx.sensors, signal: ctx.signal }, {
+      sandbox: sb,
+      allowNet: config.sandbox.allow_net,
+      passEnv: config.sandbox.pass_env,
+    }),
+    ...await systemReadings(dd, ctx.now()),
+  };
+  if (ctx.signal?.aborted) return undefined;
+  await writeReadings(dd, readings);
+  const errors = Object.entries(readings).filter(([, r]) => (r.signal as { error?: boolean })?.error === true);
+  const failed = errors.length ? `, ${errors.length} failed: ${errors.map(([n]) => n).join(", ")}` : "";
+  log("info", "sense.done", `${Object.keys(readings).length} readings${failed}`);
+  return readings;
 }
 
-/** min(60 s × 2^(n-1), 5 min) after n failed decides in a row. */
-export function backoffDelayS(failures: number): number {
-  return Math.min(60 * 2 ** Math.max(0, failures - 1), 300);
+/** The guards in order (core/guards.ts); the first pause ends the beat, journaled once. */
+async function guards(beat: Beat, world: World, runnerKey: string): Promise<BeatResult | undefined> {
+  const { ctx, state } = beat;
+  const { dd, config } = ctx;
+  const now = ctx.now();
+  // Today's spend is read only when a budget is set, and only once the backoff let the beat on.
+  const spent = async () => spentToday((await readLedger(dd)).records, now);
+  const verdicts: (() => Verdict | Promise<Verdict>)[] = [
+    () => backoffGuard(state, now, world.hash),
+    async () => config.max_daily_usd === undefined ? { kind: "go" } : budgetGuard(state, now, config, await spent()),
+    () => unmeteredGuard(state, now, config, { key: runnerKey, configPath: dd.configPath }),
+  ];
+  for (const verdict of verdicts) {
+    const v = await verdict();
+    if (v.kind === "go") continue;
+    if (v.journal) await appendJournal(dd, now, v.journal);
+    if (v.notes) beat.state = { ...beat.state, notes: v.notes };
+    ctx.log(v.level, v.event, v.msg, v.fields);
+    return { kind: "paused", why: v.why, ...(v.retryInS !== undefined ? { retryInS: v.retryInS } : {}) };
+  }
+  return undefined;
 }
 
-async function housekeeping(ctx: BeatContext): Promise<void> {
+/** The prompt from the world, then the runner's one answer; its cost recorded, the unmetered streak kept. */
+async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox): Promise<DecideResult> {
+  const { ctx } = beat;
+  const { dd, config, log } = ctx;
+  const prompt = buildPrompt({
+    localTime: localMinute(ctx.now()),
+    playbook: world.playbook,
+    goals: world.goals,
+    readings: world.readings,
+    asks: await pendingAsks(dd),
+    fairness: neglectedGoal(world.goals.map((g) => g.id), await readGoalActivity(dd), ctx.now()),
+    whatChanged: whatChanged(beat.state.lastDecide, world.view),
+    lastFailure: beat.state.backoff?.reason,
+    journal: await journalTail(dd, 20),
+  });
+  const confined = config.sandbox.decide_net !== undefined && sb.kind === "on";
+  log("info", "decide.start", `asking ${runner.name}${confined ? " (in the OS sandbox)" : ""}`, {
+    runner: runner.name,
+    prompt_bytes: prompt.length,
+    confined,
+  });
+  const result = await decide(dd, {
+    runner,
+    prompt,
+    timeoutS: ctx.decideTimeoutS,
+    prices: config.prices,
+    now: ctx.now(),
+    configPath: dd.configPath,
+    onStreamLine: (line) => log("debug", "decide.stream", line.slice(0, 500)),
+    signal: ctx.signal,
+    confine: config.sandbox.decide_net ? { sandbox: sb, net: config.sandbox.decide_net } : undefined,
+  });
+  await pruneRuns(dd);
+  if (result.costUsd !== undefined && result.costUsd > 0) {
+    await recordCost(dd, { kind: "tick", id: PULSE_ID, runner: runner.name, usd: result.costUsd, now: ctx.now() });
+  }
+  const notFound = result.kind === "failed" && result.notFound === true;
+  beat.state = afterDecide(beat.state, JSON.stringify(runner), { notFound, costUsd: result.costUsd });
+  log(
+    "info",
+    "decide.done",
+    result.kind === "move" ? "got a move" : result.kind === "stopped" ? "stopped" : `no move: ${result.reason}`,
+    { run_id: result.runId, cost_usd: result.costUsd ?? null },
+  );
+  return result;
+}
+
+/** Gate and carry out the move; on success the world it saw (with its own writes) is committed. */
+async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sandbox): Promise<BeatResult> {
+  const { ctx } = beat;
+  const { dd, config } = ctx;
+  const outcome = await executeMove(move, {
+    dd,
+    now: ctx.now(),
+    limits: { maxBodyBytes: config.max_body_bytes },
+    screen: {
+      sandbox: sb,
+      irreversible: config.irreversible,
+      allowNet: config.sandbox.allow_net,
+      passEnv: config.sandbox.pass_env,
+    },
+  }, {
+    startWorker: (id, brief) => startWorker(dd, { id, brief, config, now: ctx.now() }),
+    shell: { runId, timeoutS: RUN_SHELL_TIMEOUT_S, sandbox: sb, net: config.sandbox.run_shell_net, signal: ctx.signal },
+  });
+  if (outcome.kind === "refused") {
+    return fail(beat, world, `${move.action} (${outcome.refusal.rule}): ${outcome.refusal.reason}`, "refused");
+  }
+  // The world the decider has now seen includes its own move's writes.
+  const seen = await worldOf(dd, world.readings);
+  beat.state = {
+    ...afterSuccess(beat.state),
+    lastDecide: seen.view,
+    lastHash: move.next_interval_s !== undefined ? NUDGE : seen.hash,
+  };
+  ctx.log("info", "move.done", outcome.journal.replace(/^- \S+ \S+ /, ""), { action: move.action, run_id: runId });
+  return {
+    kind: "moved",
+    move,
+    journal: outcome.journal,
+    nextIntervalS: move.next_interval_s !== undefined ? clampInterval(move.next_interval_s) : undefined,
+  };
+}
+
+/** A failed decide or a refused move: counted for backoff, journaled unless it repeats the last one. */
+async function fail(beat: Beat, world: World, reason: string, kind: "no-move" | "refused"): Promise<BeatResult> {
+  const { ctx } = beat;
+  const journal = kind === "refused" ? `move refused: ${reason}` : `decide failed: ${reason}`;
+  const after = afterFailure(beat.state, ctx.now(), world.hash, { reason, journal });
+  beat.state = after.state;
+  if (after.journal) await appendJournal(ctx.dd, ctx.now(), after.journal);
+  ctx.log("warn", kind === "refused" ? "move.refused" : "decide.failed", reason, { failures: after.failures });
+  ctx.log("info", "backoff", `next decide in ${backoffDelayS(after.failures)}s unless the world changes`, {
+    failures: after.failures,
+  });
+  return { kind, reason };
+}
+
+/** Reap, prune and report what ended since the last beat; corrupt state files are journaled here, once. */
+async function housekeeping(beat: Beat): Promise<void> {
+  const { ctx } = beat;
   const { dd, log } = ctx;
   const now = ctx.now();
   for (const c of await reapStaleClaims(dd)) {
@@ -137,9 +330,13 @@ async function housekeeping(ctx: BeatContext): Promise<void> {
     await appendJournal(dd, now, line);
     log("warn", "action.interrupted", line);
   }
+  for (const c of beat.read.corrupt) {
+    const line = `${c.file} is corrupt (${c.error}): ${c.means}; it is rewritten`;
+    await appendJournal(dd, now, line);
+    log("warn", "state.corrupt", line);
+  }
   // A worker that ended on its own is reported once.
-  const notes = await readNotes(dd);
-  const reported = notes.reported_exits ?? {};
+  const reported = { ...beat.state.notes.reported_exits };
   let changed = false;
   for (const s of await listSessions(dd)) {
     if (s.id === PULSE_ID || s.status.kind === "running" || !s.meta) continue;
@@ -155,232 +352,11 @@ async function housekeeping(ctx: BeatContext): Promise<void> {
     await appendJournal(dd, now, `worker ${s.id} ${how}`);
     log("info", "session.exit", `worker ${s.id} ${how}`, { id: s.id, state: s.status.kind });
   }
-  if (changed) await writeNotes(dd, { ...notes, reported_exits: reported });
+  if (changed) beat.state = { ...beat.state, notes: { ...beat.state.notes, reported_exits: reported } };
   // An ask whose worker is gone waits for nobody: it ends as expired, with its record kept.
   for (const a of await expireAsksOfGone(dd, now)) {
     const line = `ask ${a.id} expired: ${a.why}`;
     await appendJournal(dd, now, line);
     log("info", "ask.expired", line, { id: a.id });
   }
-}
-
-async function failBeat(
-  ctx: BeatContext,
-  hash: string,
-  prior: Backoff | undefined,
-  reason: string,
-  kind: "no-move" | "refused",
-): Promise<BeatResult> {
-  const { dd, log } = ctx;
-  const failures = (prior?.failures ?? 0) + 1;
-  await writeBackoff(dd, { failures, hash, ts: ctx.now().toISOString(), reason });
-  const notes = await readNotes(dd);
-  if (notes.last_failure_journaled !== reason) {
-    await appendJournal(dd, ctx.now(), kind === "refused" ? `move refused: ${reason}` : `decide failed: ${reason}`);
-    await writeNotes(dd, { ...notes, last_failure_journaled: reason });
-  }
-  log("warn", kind === "refused" ? "move.refused" : "decide.failed", reason, { failures });
-  log("info", "backoff", `next decide in ${backoffDelayS(failures)}s unless the world changes`, { failures });
-  return { kind, reason };
-}
-
-export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
-  const { dd, config, log } = ctx;
-  log("debug", "beat.start", "beat");
-  await housekeeping(ctx);
-
-  // Sense.
-  const sb = await beatSandbox(ctx);
-  const readings = {
-    ...await runSensors(dd, { ...ctx.sensors, signal: ctx.signal }, {
-      sandbox: sb,
-      allowNet: config.sandbox.allow_net,
-      passEnv: config.sandbox.pass_env,
-    }),
-    ...await systemReadings(dd, ctx.now()),
-  };
-  if (ctx.signal?.aborted) return { kind: "stopped" }; // readings cut short are not the world
-  await writeReadings(dd, readings);
-  const errors = Object.entries(readings).filter(([, r]) => (r.signal as { error?: boolean })?.error === true);
-  log(
-    "info",
-    "sense.done",
-    `${Object.keys(readings).length} readings${
-      errors.length ? `, ${errors.length} failed: ${errors.map(([n]) => n).join(", ")}` : ""
-    }`,
-  );
-
-  // Hash and skip.
-  const [playbook, goals] = await Promise.all([readPlaybook(dd), readGoals(dd)]);
-  const goalTexts = Object.fromEntries(goals.map((g) => [g.id, g.text]));
-  const hash = await worldHash({ playbook, goals: goalTexts, readings });
-  const last = await readLastTickHash(dd);
-  if (last === hash) {
-    log("info", "beat.skip", "world unchanged: no decide", { hash: hash.slice(0, 12) });
-    return { kind: "skipped" };
-  }
-
-  // Backoff: failed decides wait, unless the world moved since the failure.
-  const backoff = await readBackoff(dd);
-  if (backoff && backoff.hash === hash) {
-    const waitS = backoffDelayS(backoff.failures) - (ctx.now().getTime() - Date.parse(backoff.ts)) / 1000;
-    if (waitS > 0) {
-      log("info", "backoff", `${backoff.failures} failed decide(s): next try in ${Math.ceil(waitS)}s`);
-      return { kind: "paused", why: "backoff", retryInS: Math.ceil(waitS) };
-    }
-  }
-
-  // Budget breaker.
-  const runner = resolveRunner(config);
-  const notes = await readNotes(dd);
-  const today = localDay(ctx.now());
-  if (config.max_daily_usd !== undefined) {
-    const spent = spentToday((await readLedger(dd)).records, ctx.now());
-    if (spent >= config.max_daily_usd) {
-      const msg = `daily budget reached (${usdText(spent)} ≥ ${
-        usdText(config.max_daily_usd)
-      }) — AI paused until local midnight`;
-      if (notes.budget_day !== today) {
-        await appendJournal(dd, ctx.now(), msg);
-        await writeNotes(dd, { ...notes, budget_day: today });
-      }
-      log("warn", "budget.pause", msg, { spent, budget: config.max_daily_usd });
-      return { kind: "paused", why: "budget" };
-    }
-    const runnerKey = JSON.stringify(runner ?? null);
-    if (notes.unmetered?.runner === runnerKey && notes.unmetered.streak >= 3) {
-      const msg = `budget set but runner '${config.default}' reported no cost for 3 decides — AI paused: declare ` +
-        `"cost": {"type", "pointer", "mode"} for it under "runners" in ${dd.configPath}, or remove max_daily_usd`;
-      if (notes.unmetered_day !== today) {
-        await appendJournal(dd, ctx.now(), msg);
-        await writeNotes(dd, { ...notes, unmetered_day: today });
-      }
-      log("warn", "budget.pause", msg);
-      return { kind: "paused", why: "unmetered" };
-    }
-  }
-
-  // Decide.
-  if (!runner) {
-    return failBeat(
-      ctx,
-      hash,
-      backoff,
-      `runner '${config.default}' has no tick or no interactive command — set runners.${config.default}.tick and ` +
-        `.interactive in ${dd.configPath}`,
-      "no-move",
-    );
-  }
-  const activity = await readGoalActivity(dd);
-  const nowMs = ctx.now().getTime();
-  const neglected = goals.map((g) => ({
-    goal: g.id,
-    lastActedS: activity[g.id] ? (nowMs - Date.parse(activity[g.id])) / 1000 : null,
-  })).sort((a, b) => (a.lastActedS === null ? -1 : b.lastActedS === null ? 1 : b.lastActedS - a.lastActedS))[0];
-  const current = viewOf({ playbook, goals: goalTexts, readings });
-  const prompt = buildPrompt({
-    localTime: localMinute(ctx.now()),
-    playbook,
-    goals,
-    readings,
-    asks: await pendingAsks(dd),
-    fairness: neglected,
-    whatChanged: whatChanged(await readLastDecide(dd), current),
-    lastFailure: backoff?.reason,
-    journal: await journalTail(dd, 20),
-  });
-  const confined = config.sandbox.decide_net !== undefined && sb.kind === "on";
-  log("info", "decide.start", `asking ${runner.name}${confined ? " (in the OS sandbox)" : ""}`, {
-    runner: runner.name,
-    prompt_bytes: prompt.length,
-    confined,
-  });
-  const result = await decide(dd, {
-    runner,
-    prompt,
-    timeoutS: ctx.decideTimeoutS,
-    prices: config.prices,
-    now: ctx.now(),
-    configPath: dd.configPath,
-    onStreamLine: (line) => log("debug", "decide.stream", line.slice(0, 500)),
-    signal: ctx.signal,
-    confine: config.sandbox.decide_net ? { sandbox: sb, net: config.sandbox.decide_net } : undefined,
-  });
-  await pruneRuns(dd);
-  if (result.costUsd !== undefined && result.costUsd > 0) {
-    await recordCost(dd, { kind: "tick", id: PULSE_ID, runner: runner.name, usd: result.costUsd, now: ctx.now() });
-  }
-  const runnerKey = JSON.stringify(runner);
-  const prior = notes.unmetered?.runner === runnerKey ? notes.unmetered.streak : 0;
-  // A runner that is not installed spent nothing: it neither counts as unmetered nor clears the count.
-  const notRun = result.kind === "failed" && result.notFound === true;
-  const streak = notRun ? prior : result.costUsd === undefined ? prior + 1 : 0;
-  await writeNotes(dd, { ...await readNotes(dd), unmetered: { streak, runner: runnerKey } });
-  log(
-    "info",
-    "decide.done",
-    result.kind === "move" ? "got a move" : result.kind === "stopped" ? "stopped" : `no move: ${result.reason}`,
-    { run_id: result.runId, cost_usd: result.costUsd ?? null },
-  );
-  // A move decided while the pulse was being stopped is not carried out: `down` means down.
-  if (result.kind === "stopped" || ctx.signal?.aborted) {
-    if (result.kind === "move") {
-      await appendJournal(dd, ctx.now(), `move not carried out: the pulse was stopping (run ${result.runId})`);
-    }
-    return { kind: "stopped" };
-  }
-  if (result.kind === "failed") {
-    const failed = await failBeat(ctx, hash, backoff, result.reason, "no-move");
-    return result.notFound && failed.kind === "no-move" ? { ...failed, notFound: true } : failed;
-  }
-
-  // Validate, gate, act.
-  const parsed = parseMove(result.value);
-  if (!parsed.ok) return failBeat(ctx, hash, backoff, `${parsed.refusal.rule}: ${parsed.refusal.reason}`, "refused");
-  const move = parsed.move;
-  const screen = {
-    sandbox: sb,
-    irreversible: config.irreversible,
-    allowNet: config.sandbox.allow_net,
-    passEnv: config.sandbox.pass_env,
-  };
-  const outcome = await executeMove(move, {
-    dd,
-    now: ctx.now(),
-    limits: { maxBodyBytes: config.max_body_bytes },
-    screen,
-  }, {
-    startWorker: (id, brief) => startWorker(dd, { id, brief, config, now: ctx.now() }),
-    shell: {
-      runId: result.runId,
-      timeoutS: RUN_SHELL_TIMEOUT_S,
-      sandbox: sb,
-      net: config.sandbox.run_shell_net,
-      signal: ctx.signal,
-    },
-  });
-  if (outcome.kind === "refused") {
-    return failBeat(
-      ctx,
-      hash,
-      backoff,
-      `${move.action} (${outcome.refusal.rule}): ${outcome.refusal.reason}`,
-      "refused",
-    );
-  }
-  await writeBackoff(dd, undefined);
-  await writeNotes(dd, { ...await readNotes(dd), last_failure_journaled: undefined });
-  // The world the decider has now seen includes its own move's writes.
-  const [playbookAfter, goalsAfter] = await Promise.all([readPlaybook(dd), readGoals(dd)]);
-  const goalsAfterTexts = Object.fromEntries(goalsAfter.map((g) => [g.id, g.text]));
-  const seen = await worldHash({ playbook: playbookAfter, goals: goalsAfterTexts, readings });
-  await writeLastDecide(dd, viewOf({ playbook: playbookAfter, goals: goalsAfterTexts, readings }));
-  await writeLastTickHash(dd, move.next_interval_s !== undefined ? NUDGE : seen);
-  log("info", "move.done", outcome.journal.replace(/^- \S+ \S+ /, ""), { action: move.action, run_id: result.runId });
-  return {
-    kind: "moved",
-    move,
-    journal: outcome.journal,
-    nextIntervalS: move.next_interval_s !== undefined ? clampInterval(move.next_interval_s) : undefined,
-  };
 }

@@ -14,11 +14,11 @@ import { env } from "../sys/env.ts";
 import { endOrphanDecide } from "../decider/orphan.ts";
 import { recordCost } from "../cost/ledger.ts";
 import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
-import { readNotes, writeNotes } from "../store/bookkeeping.ts";
+import { readPulseState, writePulseState } from "../store/pulse_state.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { PULSE_ID, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
-import { type BeatContext, type BeatResult, runBeat } from "./beat.ts";
+import { type BeatContext, beatContext, type BeatResult, runBeat } from "./beat.ts";
 import type { Log } from "../core/log.ts";
 
 export const DECIDE_TIMEOUT_S = 600;
@@ -31,6 +31,11 @@ export function sensorLimits(): SensorLimits {
     timeoutS: n(env("LOOOP_SENSOR_TIMEOUT"), DEFAULT_SENSOR_LIMITS.timeoutS),
     maxBytes: n(env("LOOOP_SENSOR_MAX_BYTES"), DEFAULT_SENSOR_LIMITS.maxBytes),
   };
+}
+
+/** A beat as the pulse and `_ beat` run it: the sensor limits from the environment, the decide's deadline. */
+export function pulseBeatContext(dd: DataDir, config: Config, log: Log, signal?: AbortSignal): BeatContext {
+  return beatContext(dd, config, { log, sensors: sensorLimits(), decideTimeoutS: DECIDE_TIMEOUT_S, signal });
 }
 
 export function intervalS(config: Config): number {
@@ -88,10 +93,10 @@ export async function reapOrphanDecide(dd: DataDir): Promise<string | undefined>
 
 /** Journal a failure unless it is the one journaled last. */
 async function journalOnce(dd: DataDir, text: string): Promise<void> {
-  const notes = await readNotes(dd);
-  if (notes.last_failure_journaled === text) return;
+  const read = await readPulseState(dd, new Date());
+  if (read.state.notes.last_failure_journaled === text) return;
   await appendJournal(dd, new Date(), text);
-  await writeNotes(dd, { ...notes, last_failure_journaled: text });
+  await writePulseState(dd, read, { ...read.state, notes: { ...read.state.notes, last_failure_journaled: text } });
 }
 
 /**
@@ -198,16 +203,7 @@ export async function runPulse(
           meta.runner = config.default; // `_ sessions` and `_ state` show the runner in use now
           await writeMeta(dd, meta);
         }
-        const ctx: BeatContext = {
-          dd,
-          config,
-          now: () => new Date(),
-          log,
-          sensors: sensorLimits(),
-          decideTimeoutS: DECIDE_TIMEOUT_S,
-          signal: stop.signal,
-        };
-        result = await runBeat(ctx);
+        result = await runBeat(pulseBeatContext(dd, config, log, stop.signal));
       } catch (e) {
         // An unexpected error (a broken config, a full disk) fails this beat, not the pulse.
         const msg = await journalBeatError(dd, e);

@@ -5,20 +5,21 @@
  */
 import { spentToday } from "../core/cost.ts";
 import type { Ask } from "../core/schemas.ts";
-import { sha256Hex, worldHash } from "../core/world.ts";
+import { sha256Hex } from "../core/world.ts";
 import { readTextIfExists } from "../sys/fs.ts";
 import { waitFor } from "../sys/watch.ts";
 import { readGoalActivity } from "../store/activity.ts";
-import { type ConfigFacts, readConfigFacts, readNotes, writeConfigFacts } from "../store/bookkeeping.ts";
+import { type ConfigFacts, readConfigFacts, readSandboxNote, writeConfigFacts } from "../store/bookkeeping.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
-import { goalLine, readGoals, readPlaybook } from "../store/goals.ts";
+import { goalLine } from "../store/goals.ts";
 import { journalTail } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { readDecideFlight } from "../store/inflight.ts";
 import { readLedger } from "../store/ledger.ts";
 import { isSessionAlive, listSessions, PULSE_ID, readSession } from "../store/sessions.ts";
 import { readReadings } from "../store/snapshots.ts";
+import { worldOf } from "../store/world.ts";
 
 export type SessionRow = {
   id: string;
@@ -93,15 +94,12 @@ export async function sessionRows(dd: DataDir, now: Date): Promise<SessionRow[]>
 
 /** The world hash as the pulse computes it, from the files as they are now. */
 export async function currentWorldHash(dd: DataDir): Promise<string> {
-  const [playbook, goals, readings] = await Promise.all([readPlaybook(dd), readGoals(dd), readReadings(dd)]);
-  return worldHash({ playbook, goals: Object.fromEntries(goals.map((g) => [g.id, g.text])), readings });
+  return (await worldOf(dd, await readReadings(dd))).hash;
 }
 
 export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
   const [
-    playbook,
-    goals,
-    readings,
+    world,
     asks,
     sessions,
     claims,
@@ -111,13 +109,11 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     budget,
     pulseUp,
     lastHash,
-    notes,
+    sandboxNote,
     flight,
     pulseMeta,
   ] = await Promise.all([
-    readPlaybook(dd),
-    readGoals(dd),
-    readReadings(dd),
+    readReadings(dd).then((readings) => worldOf(dd, readings)),
     pendingAsks(dd),
     sessionRows(dd, now),
     listClaims(dd),
@@ -127,15 +123,10 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     readBudget(dd),
     isSessionAlive(dd, PULSE_ID),
     readTextIfExists(dd.lastTickHash),
-    readNotes(dd),
+    readSandboxNote(dd),
     readDecideFlight(dd),
     readSession(dd, PULSE_ID).then((p) => p.meta),
   ]);
-  const hash = await worldHash({
-    playbook,
-    goals: Object.fromEntries(goals.map((g) => [g.id, g.text])),
-    readings,
-  });
   const live = new Set(sessions.filter((s) => s.state === "running").map((s) => s.id));
   return {
     data_dir: dd.root,
@@ -145,11 +136,11 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
       runner: pulseUp ? pulseMeta?.runner || null : null,
       decide: pulseUp && flight ? { runner: flight.runner, since: flight.since, run_id: flight.run_id } : null,
     },
-    sandbox: notes.sandbox ?? null,
-    world_hash: hash,
+    sandbox: sandboxNote ?? null,
+    world_hash: world.hash,
     last_tick_hash: lastHash?.trim() || null,
-    goals: goals.map((g) => ({ id: g.id, goal: goalLine(g.text) ?? null, last_acted: activity[g.id] ?? null })),
-    readings,
+    goals: world.goals.map((g) => ({ id: g.id, goal: goalLine(g.text) ?? null, last_acted: activity[g.id] ?? null })),
+    readings: world.readings,
     asks,
     sessions,
     claims: claims.map((c) => ({ name: c.name, session: c.session, ts: c.ts, live: live.has(c.session) })),

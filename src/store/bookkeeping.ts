@@ -1,68 +1,20 @@
 /**
- * The pulse's own bookkeeping files: .last-tick-hash (the world the last decide saw),
- * .tick-backoff (consecutive failed decides), .last-decide.json (that world's signals, for WHAT
- * CHANGED), .pulse.json (once-only notices and the unmetered-decide streak) and
- * .config-facts.json (what `_ state` needs from the config, keyed by the config text's hash).
+ * The bookkeeping `_ state` reads on its fast path (no zod): .config-facts.json (what it needs
+ * from the config, keyed by the config text's hash) and the pulse's sandbox note.
  */
-import type { WorldView } from "../core/diff.ts";
-import { readJsonIfExists, readTextIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { readJson, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
 
-/** A nudge (next_interval_s) is stored as a hash no world has, so the next beat decides. */
-export const NUDGE = "nudge";
-
-export async function readLastTickHash(dd: DataDir): Promise<string | undefined> {
-  return (await readTextIfExists(dd.lastTickHash))?.trim() || undefined;
-}
-
-export async function writeLastTickHash(dd: DataDir, value: string): Promise<void> {
-  await writeFileAtomic(dd.lastTickHash, value + "\n");
-}
-
-export type Backoff = { failures: number; hash: string; ts: string; reason: string };
-
-export async function readBackoff(dd: DataDir): Promise<Backoff | undefined> {
-  const v = await readJsonIfExists(dd.tickBackoff) as Backoff | undefined;
-  return v && typeof v.failures === "number" ? v : undefined;
-}
-
-export async function writeBackoff(dd: DataDir, b: Backoff | undefined): Promise<void> {
-  if (b === undefined) await removeIfExists(dd.tickBackoff);
-  else await writeFileAtomic(dd.tickBackoff, JSON.stringify(b) + "\n");
-}
-
-const lastDecidePath = (dd: DataDir) => `${dd.root}/.last-decide.json`;
-
-export async function readLastDecide(dd: DataDir): Promise<WorldView | undefined> {
-  return await readJsonIfExists(lastDecidePath(dd)) as WorldView | undefined;
-}
-
-export async function writeLastDecide(dd: DataDir, view: WorldView): Promise<void> {
-  await writeFileAtomic(lastDecidePath(dd), JSON.stringify(view) + "\n");
-}
-
-export type PulseNotes = {
-  /** local day on which the budget notice was journaled */
-  budget_day?: string;
-  unmetered_day?: string;
-  /** decides in a row that reported no cost, for this runner config */
-  unmetered?: { streak: number; runner: string };
-  /** worker id → start time of the run whose exit was journaled */
-  reported_exits?: Record<string, string>;
-  /** the OS sandbox as the pulse last found it: "on", "on (…)" or "off: <reason>" */
-  sandbox?: string;
-  /** the last failure journaled, to journal a repeated one only once */
-  last_failure_journaled?: string;
-};
-
-const notesPath = (dd: DataDir) => `${dd.root}/.pulse.json`;
-
-export async function readNotes(dd: DataDir): Promise<PulseNotes> {
-  return ((await readJsonIfExists(notesPath(dd))) as PulseNotes | undefined) ?? {};
-}
-
-export async function writeNotes(dd: DataDir, notes: PulseNotes): Promise<void> {
-  await writeFileAtomic(notesPath(dd), JSON.stringify(notes) + "\n");
+/**
+ * The sandbox as the pulse last noted it in .pulse.json (store/pulse_state.ts owns that file):
+ * read here without its schema, since `_ state` loads no zod; anything but a string is no note.
+ */
+export async function readSandboxNote(dd: DataDir): Promise<string | undefined> {
+  const r = await readJson(`${dd.root}/.pulse.json`);
+  const v = r.kind === "parsed" && r.value && typeof r.value === "object"
+    ? (r.value as { sandbox?: unknown }).sandbox
+    : undefined;
+  return typeof v === "string" ? v : undefined;
 }
 
 /**
@@ -73,7 +25,9 @@ export async function writeNotes(dd: DataDir, notes: PulseNotes): Promise<void> 
 export type ConfigFacts = { sha256: string; budget: number | null; error: string | null };
 
 export async function readConfigFacts(dd: DataDir): Promise<ConfigFacts | undefined> {
-  const v = await readJsonIfExists(dd.configFacts) as ConfigFacts | undefined;
+  const r = await readJson(dd.configFacts);
+  const v = r.kind === "parsed" ? r.value as ConfigFacts | null : undefined;
+  // Only a hint: a file that does not look right is parsed again, as if there were none.
   return v && typeof v.sha256 === "string" ? v : undefined;
 }
 

@@ -216,15 +216,23 @@ function readTextSyncIfExists(path: string): string | undefined {
   }
 }
 
+/** A JSON file as found: missing, there but not JSON (torn, hand-edited), or its value. */
+export type JsonRead = { kind: "absent" } | { kind: "corrupt"; error: string } | { kind: "parsed"; value: unknown };
+
+export async function readJson(path: string): Promise<JsonRead> {
+  const text = await readTextIfExists(path);
+  if (text === undefined) return { kind: "absent" };
+  try {
+    return { kind: "parsed", value: JSON.parse(text) };
+  } catch (e) {
+    return { kind: "corrupt", error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 /** Parse a JSON file; undefined when it is missing or not JSON (a half-written file cannot exist). */
 export async function readJsonIfExists(path: string): Promise<unknown> {
-  const text = await readTextIfExists(path);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const r = await readJson(path);
+  return r.kind === "parsed" ? r.value : undefined;
 }
 
 /** The last `maxBytes` of a file (for journal tails), or "" when missing. */

@@ -1,0 +1,154 @@
+/**
+ * The beat's guards (SPEC §5 steps 5–6) and the bookkeeping that feeds them: pure functions of
+ * the pulse's state, the time and the config. Each guard answers go, or pause with what to log,
+ * what to journal (once) and the notes to keep. The beat asks them in order; the first pause wins.
+ */
+import type { Config } from "./config.ts";
+import type { WorldView } from "./diff.ts";
+import type { Backoff, PulseNotes } from "./schemas.ts";
+import { localDay } from "./time.ts";
+
+/** What the pulse keeps between beats (store/pulse_state.ts reads and writes it). */
+export type PulseState = { lastHash?: string; backoff?: Backoff; lastDecide?: WorldView; notes: PulseNotes };
+
+export type Pause = {
+  kind: "pause";
+  why: "backoff" | "budget" | "unmetered";
+  /** the log event and its line */
+  event: string;
+  level: "info" | "warn";
+  msg: string;
+  fields?: Record<string, unknown>;
+  /** the next beat may come this soon (backoff) */
+  retryInS?: number;
+  /** a journal line, only the first time this pause engages */
+  journal?: string;
+  /** the notes to keep from now on, when they changed */
+  notes?: PulseNotes;
+};
+export type Verdict = { kind: "go" } | Pause;
+const GO: Verdict = { kind: "go" };
+
+/** Dollars for a journal line: cents from $1 up, else four decimals (a $0.005 budget stays readable). */
+export function usdText(n: number): string {
+  return `$${n >= 1 ? n.toFixed(2) : n.toFixed(4)}`;
+}
+
+/** min(60 s × 2^(n-1), 5 min) after n failed decides in a row. */
+export function backoffDelayS(failures: number): number {
+  return Math.min(60 * 2 ** Math.max(0, failures - 1), 300);
+}
+
+/** Backoff: failed decides wait, unless the world moved since the failure. */
+export function backoffGuard(state: PulseState, now: Date, hash: string): Verdict {
+  const b = state.backoff;
+  if (!b || b.hash !== hash) return GO;
+  const waitS = backoffDelayS(b.failures) - (now.getTime() - Date.parse(b.ts)) / 1000;
+  if (waitS <= 0) return GO;
+  const retryInS = Math.ceil(waitS);
+  return {
+    kind: "pause",
+    why: "backoff",
+    event: "backoff",
+    level: "info",
+    msg: `${b.failures} failed decide(s): next try in ${retryInS}s`,
+    retryInS,
+  };
+}
+
+/** The budget breaker: today's spend (`spentUsd`, local day) at or over max_daily_usd pauses until midnight. */
+export function budgetGuard(state: PulseState, now: Date, config: Config, spentUsd: number): Verdict {
+  const budget = config.max_daily_usd;
+  if (budget === undefined || spentUsd < budget) return GO;
+  const msg = `daily budget reached (${usdText(spentUsd)} ≥ ${usdText(budget)}) — AI paused until local midnight`;
+  const today = localDay(now);
+  return {
+    kind: "pause",
+    why: "budget",
+    event: "budget.pause",
+    level: "warn",
+    msg,
+    fields: { spent: spentUsd, budget },
+    ...(state.notes.budget_day !== today ? { journal: msg, notes: { ...state.notes, budget_day: today } } : {}),
+  };
+}
+
+/** Decides in a row whose runner reported no cost, after which a budget cannot be kept. */
+export const UNMETERED_LIMIT = 3;
+
+/**
+ * With a budget, a runner (its config, `runnerKey`) that reported no cost for UNMETERED_LIMIT
+ * decides in a row pauses decides: fail closed, and say how to declare its cost.
+ */
+export function unmeteredGuard(
+  state: PulseState,
+  now: Date,
+  config: Config,
+  runner: { key: string; configPath: string },
+): Verdict {
+  const u = state.notes.unmetered;
+  if (config.max_daily_usd === undefined || u?.runner !== runner.key || u.streak < UNMETERED_LIMIT) return GO;
+  const msg = `budget set but runner '${config.default}' reported no cost for ${UNMETERED_LIMIT} decides — AI ` +
+    `paused: declare "cost": {"type", "pointer", "mode"} for it under "runners" in ${runner.configPath}, or ` +
+    `remove max_daily_usd`;
+  const today = localDay(now);
+  return {
+    kind: "pause",
+    why: "unmetered",
+    event: "budget.pause",
+    level: "warn",
+    msg,
+    ...(state.notes.unmetered_day !== today ? { journal: msg, notes: { ...state.notes, unmetered_day: today } } : {}),
+  };
+}
+
+/**
+ * The unmetered streak after a decide: one more when the runner reported no cost, zero when it
+ * did. A runner that is not installed spent nothing: it neither counts nor clears the count.
+ */
+export function afterDecide(
+  state: PulseState,
+  runnerKey: string,
+  decide: { notFound: boolean; costUsd: number | undefined },
+): PulseState {
+  const prior = state.notes.unmetered?.runner === runnerKey ? state.notes.unmetered.streak : 0;
+  const streak = decide.notFound ? prior : decide.costUsd === undefined ? prior + 1 : 0;
+  return { ...state, notes: { ...state.notes, unmetered: { streak, runner: runnerKey } } };
+}
+
+/** A failed decide or a refused move: one more failure on this world; journaled unless it repeats the last. */
+export function afterFailure(
+  state: PulseState,
+  now: Date,
+  hash: string,
+  failure: { reason: string; journal: string },
+): { state: PulseState; failures: number; journal?: string } {
+  const failures = (state.backoff?.failures ?? 0) + 1;
+  const repeat = state.notes.last_failure_journaled === failure.reason;
+  return {
+    state: {
+      ...state,
+      backoff: { failures, hash, ts: now.toISOString(), reason: failure.reason },
+      notes: repeat ? state.notes : { ...state.notes, last_failure_journaled: failure.reason },
+    },
+    failures,
+    journal: repeat ? undefined : failure.journal,
+  };
+}
+
+/** A move carried out: the failure count and the repeat memory start over. */
+export function afterSuccess(state: PulseState): PulseState {
+  return { ...state, backoff: undefined, notes: { ...state.notes, last_failure_journaled: undefined } };
+}
+
+/** Fairness (SPEC §6): the goal acted on longest ago (never acted on first), for the prompt. */
+export function neglectedGoal(
+  goalIds: string[],
+  lastActed: Record<string, string>,
+  now: Date,
+): { goal: string; lastActedS: number | null } | undefined {
+  return goalIds.map((goal) => ({
+    goal,
+    lastActedS: lastActed[goal] ? (now.getTime() - Date.parse(lastActed[goal])) / 1000 : null,
+  })).sort((a, b) => (a.lastActedS === null ? -1 : b.lastActedS === null ? 1 : b.lastActedS - a.lastActedS))[0];
+}

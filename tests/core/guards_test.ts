@@ -1,0 +1,93 @@
+/** The beat's guards (core/guards.ts), one by one: pure functions of the pulse's state, the time and the config. */
+import { assert, assertEquals } from "../assert.ts";
+import { parseConfig } from "../../src/core/config.ts";
+import {
+  afterDecide,
+  afterFailure,
+  afterSuccess,
+  backoffDelayS,
+  backoffGuard,
+  budgetGuard,
+  neglectedGoal,
+  type PulseState,
+  unmeteredGuard,
+  usdText,
+} from "../../src/core/guards.ts";
+import { localDay } from "../../src/core/time.ts";
+
+const now = new Date(2026, 11, 1, 12, 0, 0);
+const config = (text = "{}") => parseConfig(text, "/c/config.json").config;
+const at = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000).toISOString();
+const empty: PulseState = { notes: {} };
+
+Deno.test("backoff: 60 s doubling per failure, capped at 5 min", () => {
+  assertEquals([1, 2, 3, 4, 5, 9].map(backoffDelayS), [60, 120, 240, 300, 300, 300]);
+});
+
+Deno.test("backoff guard: waits out the delay on the world that failed, goes on another world or after it", () => {
+  const state: PulseState = { notes: {}, backoff: { failures: 2, hash: "h1", ts: at(30), reason: "boom" } };
+  const v = backoffGuard(state, now, "h1");
+  assert(v.kind === "pause");
+  assertEquals([v.why, v.retryInS, v.msg], ["backoff", 90, "2 failed decide(s): next try in 90s"]);
+  assertEquals(v.journal, undefined, "a backoff is logged, not journaled");
+  assertEquals(backoffGuard(state, now, "h2").kind, "go", "the world moved since the failure");
+  assertEquals(backoffGuard({ ...state, backoff: { ...state.backoff!, ts: at(121) } }, now, "h1").kind, "go");
+  assertEquals(backoffGuard(empty, now, "h1").kind, "go");
+});
+
+Deno.test("budget guard: at or over max_daily_usd pauses; journals once per local day", () => {
+  const cfg = config(`{"max_daily_usd": 0.5}`);
+  assertEquals(budgetGuard(empty, now, cfg, 0.49).kind, "go");
+  const v = budgetGuard(empty, now, cfg, 0.5);
+  assert(v.kind === "pause");
+  assertEquals(v.why, "budget");
+  assertEquals(v.msg, "daily budget reached ($0.5000 ≥ $0.5000) — AI paused until local midnight");
+  assertEquals(v.journal, v.msg);
+  assertEquals(v.notes?.budget_day, localDay(now));
+  const again = budgetGuard({ notes: { budget_day: localDay(now) } }, now, cfg, 3);
+  assert(again.kind === "pause");
+  assertEquals([again.journal, again.notes], [undefined, undefined], "the same day: no second journal line");
+  assertEquals(budgetGuard(empty, now, config(), 1e9).kind, "go", "no budget, no breaker");
+});
+
+Deno.test("unmetered guard: with a budget, 3 uncosted decides of this runner pause; another runner or no budget goes", () => {
+  const cfg = config(`{"max_daily_usd": 1}`);
+  const runner = { key: "k1", configPath: "/c/config.json" };
+  const after = (streak: number, key = "k1"): PulseState => ({ notes: { unmetered: { streak, runner: key } } });
+  assertEquals(unmeteredGuard(after(2), now, cfg, runner).kind, "go");
+  const v = unmeteredGuard(after(3), now, cfg, runner);
+  assert(v.kind === "pause");
+  assertEquals(v.why, "unmetered");
+  assert(v.msg.includes(`declare "cost": {"type", "pointer", "mode"} for it under "runners" in /c/config.json`), v.msg);
+  assertEquals(v.notes?.unmetered_day, localDay(now));
+  assertEquals(unmeteredGuard(after(3, "k2"), now, cfg, runner).kind, "go", "the streak was another runner's");
+  assertEquals(unmeteredGuard(after(9), now, config(), runner).kind, "go", "without a budget nothing pauses");
+});
+
+Deno.test("afterDecide: no cost adds one, a cost resets, a missing runner leaves the streak alone", () => {
+  const s1 = afterDecide(empty, "k", { notFound: false, costUsd: undefined });
+  assertEquals(s1.notes.unmetered, { streak: 1, runner: "k" });
+  assertEquals(afterDecide(s1, "k", { notFound: false, costUsd: undefined }).notes.unmetered?.streak, 2);
+  assertEquals(afterDecide(s1, "k", { notFound: true, costUsd: undefined }).notes.unmetered?.streak, 1);
+  assertEquals(afterDecide(s1, "k", { notFound: false, costUsd: 0.01 }).notes.unmetered?.streak, 0);
+  assertEquals(afterDecide(s1, "other", { notFound: false, costUsd: undefined }).notes.unmetered?.streak, 1);
+});
+
+Deno.test("afterFailure counts on and journals a reason once; afterSuccess starts over", () => {
+  const f1 = afterFailure(empty, now, "h", { reason: "r", journal: "decide failed: r" });
+  assertEquals([f1.failures, f1.journal, f1.state.backoff?.hash], [1, "decide failed: r", "h"]);
+  const f2 = afterFailure(f1.state, now, "h", { reason: "r", journal: "decide failed: r" });
+  assertEquals([f2.failures, f2.journal], [2, undefined]);
+  const ok = afterSuccess(f2.state);
+  assertEquals([ok.backoff, ok.notes.last_failure_journaled], [undefined, undefined]);
+});
+
+Deno.test("fairness: a goal never acted on comes first, then the one acted on longest ago", () => {
+  assertEquals(neglectedGoal(["a", "b"], { a: at(10), b: at(100) }, now), { goal: "b", lastActedS: 100 });
+  assertEquals(neglectedGoal(["a", "b"], { a: at(10) }, now), { goal: "b", lastActedS: null });
+  assertEquals(neglectedGoal([], {}, now), undefined);
+});
+
+Deno.test("usdText: four decimals under a dollar, cents from a dollar up", () => {
+  assertEquals([usdText(0.005), usdText(1), usdText(12.345)], ["$0.0050", "$1.00", "$12.35"]);
+});
