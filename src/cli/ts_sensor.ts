@@ -4,6 +4,9 @@
  */
 import { runTsSensorProcess } from "../sensor/ts.ts";
 
-export function tsSensorCommand(args: string[]): Promise<number> {
-  return runTsSensorProcess(args);
+export async function tsSensorCommand(args: string[]): Promise<number> {
+  const r = await runTsSensorProcess(args);
+  if (r.stderr) console.error(r.stderr);
+  if (r.stdout) await Deno.stdout.write(new TextEncoder().encode(r.stdout));
+  return r.code;
 }

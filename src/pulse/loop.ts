@@ -11,6 +11,9 @@ import { type Held, PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { processStart, signalGroupOfGone } from "../sys/process.ts";
 import { reapOrphanSandboxes, resetSandbox } from "../sys/sandbox.ts";
 import { env } from "../sys/env.ts";
+import { runActorGroup, untilAborted, Wakeup } from "../sys/actors.ts";
+import { selfPid } from "../sys/self.ts";
+import { watchUntil } from "../sys/watch.ts";
 import { endOrphanDecide } from "../decider/orphan.ts";
 import { recordCost } from "../cost/ledger.ts";
 import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
@@ -127,7 +130,8 @@ export async function runPulse(
     | { pid?: number; pid_start?: string }
     | undefined;
   const lock = await takePulseLock(dd);
-  if (previous?.pid && previous.pid !== Deno.pid) {
+  const me = selfPid();
+  if (previous?.pid && previous.pid !== me) {
     await signalGroupOfGone({ pid: previous.pid, start: previous.pid_start }, "SIGKILL");
   }
   const { log } = opts;
@@ -136,9 +140,9 @@ export async function runPulse(
     id: PULSE_ID,
     runner: "",
     command: opts.command,
-    pid: Deno.pid,
-    pid_start: await processStart(Deno.pid),
-    host_pid: Deno.pid,
+    pid: me,
+    pid_start: await processStart(me),
+    host_pid: me,
     started,
     state: "running" as "running" | "exited",
     cols: 120,
@@ -146,56 +150,16 @@ export async function runPulse(
   };
   // At once, so `up` (which waits for a meta newer than its own start) never reports a stale pid.
   await writeMeta(dd, meta);
-  let stopping: "SIGTERM" | "SIGINT" | undefined;
-  let wake: (() => void) | undefined;
-  let woken = false;
+  const wakeup = new Wakeup();
   // Stopping aborts the beat's step in flight (sensors, the decide, a run_shell): their groups end
   // at once, and a move decided before the stop is not carried out.
-  const stop = new AbortController();
-  const poke = () => {
-    woken = true;
-    wake?.();
-  };
-  const onTerm = () => {
-    stopping = "SIGTERM";
-    stop.abort();
-    poke();
-  };
-  const onInt = () => {
-    stopping = "SIGINT";
-    stop.abort();
-    poke();
-  };
-  Deno.addSignalListener("SIGTERM", onTerm);
-  Deno.addSignalListener("SIGINT", onInt);
-  let watcher: Deno.FsWatcher | undefined;
-  try {
-    watcher = Deno.watchFs([dd.root, dd.goalsDir, dd.sensorsDir, dd.answersDir, dd.sessionsDir], { recursive: true });
-  } catch (e) {
-    log(
-      "warn",
-      "watch.off",
-      `no file-system watch (${e instanceof Error ? e.message : e}): beats on the interval only`,
-    );
-  }
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  const watching = (async () => {
-    if (!watcher) return;
-    try {
-      for await (const ev of watcher) {
-        if (!ev.paths.some((p) => wakes(dd, p))) continue;
-        clearTimeout(debounce);
-        debounce = setTimeout(poke, WAKE_DEBOUNCE_MS);
-      }
-    } catch { /* closed */ }
-  })();
-  try {
+  const beats = async (stop: AbortSignal) => {
     let config = await opts.loadConfig();
     meta.runner = config.default;
     await writeMeta(dd, meta);
-    log("info", "pulse.start", `pulse up (pid ${Deno.pid}), runner ${config.default}, interval ${intervalS(config)}s`);
-    while (!stopping) {
-      woken = false;
+    log("info", "pulse.start", `pulse up (pid ${meta.pid}), runner ${config.default}, interval ${intervalS(config)}s`);
+    while (!stop.aborted) {
+      wakeup.clear();
       let result: BeatResult;
       try {
         config = await opts.loadConfig();
@@ -203,39 +167,48 @@ export async function runPulse(
           meta.runner = config.default; // `_ sessions` and `_ state` show the runner in use now
           await writeMeta(dd, meta);
         }
-        result = await runBeat(pulseBeatContext(dd, config, log, stop.signal));
+        result = await runBeat(pulseBeatContext(dd, config, log, stop));
       } catch (e) {
         // An unexpected error (a broken config, a full disk) fails this beat, not the pulse.
         const msg = await journalBeatError(dd, e);
         log("error", "beat.error", msg);
         result = { kind: "no-move", reason: msg };
       }
-      if (stopping) break;
       const delayS = result.kind === "moved" && result.nextIntervalS !== undefined
         ? result.nextIntervalS
         : result.kind === "paused" && result.retryInS !== undefined
         ? Math.min(result.retryInS, intervalS(config))
         : intervalS(config);
-      if (woken) continue; // something changed during the beat
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delayS * 1000);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await wakeup.sleep(delayS * 1000, stop); // at once when something changed during the beat
     }
+  };
+  // A change the pulse can see without sensing brings the next beat within a moment.
+  const watch = async (stop: AbortSignal) => {
+    let debounce: ReturnType<typeof setTimeout> | undefined;
+    const watched = await watchUntil(
+      [dd.root, dd.goalsDir, dd.sensorsDir, dd.answersDir, dd.sessionsDir],
+      stop,
+      (paths) => {
+        if (!paths.some((p) => wakes(dd, p))) return;
+        clearTimeout(debounce);
+        debounce = setTimeout(() => wakeup.poke(), WAKE_DEBOUNCE_MS);
+      },
+      { recursive: true },
+    );
+    clearTimeout(debounce);
+    if (watched.kind === "off") {
+      log("warn", "watch.off", `no file-system watch (${watched.error}): beats on the interval only`);
+    }
+    await untilAborted(stop); // without a watch the pulse beats on; only a signal ends it
+  };
+  try {
+    const end = await runActorGroup({ beats, watch }, { stopOn: ["SIGTERM", "SIGINT"] });
+    const stopping = end.signal;
     log("info", "pulse.stop", `pulse stopping (${stopping})`);
     await writeExit(dd, PULSE_ID, { code: 0, signal: stopping ?? null, ts: new Date().toISOString() });
     await writeMeta(dd, { ...meta, state: "exited" });
     return stopping === "SIGINT" ? 130 : stopping === "SIGTERM" ? 143 : 0;
   } finally {
-    clearTimeout(debounce);
-    watcher?.close();
-    await watching;
-    Deno.removeSignalListener("SIGTERM", onTerm);
-    Deno.removeSignalListener("SIGINT", onInt);
     await resetSandbox().catch(() => {});
     lock.release();
   }

@@ -11,6 +11,7 @@
 import type { SensorPolicy } from "../core/sensor_policy.ts";
 import { env } from "../sys/env.ts";
 import { selfArgv } from "../sys/self.ts";
+import { askNarrowedWorker } from "../sys/worker.ts";
 
 /** A `.ts` sensor's V8 heap cap, in MB. */
 export const TS_SENSOR_HEAP_MB = 128;
@@ -31,46 +32,23 @@ const list = (arg: string | undefined, flag: string) =>
 
 /**
  * `_ ts-sensor <file> --net=<hosts> --env=<names>` (started by looop only): run the sensor in a
- * narrowed Worker, print what it printed, exit 0; or say why on stderr and exit 1.
+ * narrowed Worker; exit 0 with what it printed, or 1 with why (the CLI prints both).
  */
-export async function runTsSensorProcess(args: string[]): Promise<number> {
+export async function runTsSensorProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const [path, netArg, envArg] = args;
   const root = env("LOOOP_DATA_DIR");
   if (!path || !root) {
-    console.error("looop _ ts-sensor: started without a sensor or LOOOP_DATA_DIR (looop starts it itself)");
-    return 2;
+    const why = "looop _ ts-sensor: started without a sensor or LOOOP_DATA_DIR (looop starts it itself)";
+    return { code: 2, stdout: "", stderr: why };
   }
   const hosts = list(netArg, "--net=");
   const names = list(envArg, "--env=");
-  const worker = new Worker(new URL("./ts_worker.ts", import.meta.url), {
-    type: "module",
-    deno: {
-      permissions: {
-        read: [root],
-        net: hosts.length ? hosts : false,
-        env: names.length ? names : false,
-        write: false,
-        run: false,
-        ffi: false,
-        sys: false,
-        import: false,
-      },
-    },
-  } as WorkerOptions);
   type Reply = { ok: true; stdout: string } | { ok: false; error: string };
-  const reply = await new Promise<Reply>((resolve) => {
-    worker.onmessage = (e: MessageEvent<Reply>) => resolve(e.data);
-    worker.onerror = (e) => {
-      e.preventDefault();
-      resolve({ ok: false, error: e.message });
-    };
-    worker.postMessage({ url: new URL(`file://${path}`).href });
-  });
-  worker.terminate();
-  if (!reply.ok) {
-    console.error(reply.error);
-    return 1;
-  }
-  await Deno.stdout.write(new TextEncoder().encode(reply.stdout));
-  return 0;
+  const r = await askNarrowedWorker<Reply>(new URL("./ts_worker.ts", import.meta.url), {
+    read: [root],
+    net: hosts.length ? hosts : false,
+    env: names.length ? names : false,
+  }, { url: new URL(`file://${path}`).href });
+  const reply: Reply = r.ok ? r.reply : r;
+  return reply.ok ? { code: 0, stdout: reply.stdout, stderr: "" } : { code: 1, stdout: "", stderr: reply.error };
 }

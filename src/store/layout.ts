@@ -3,6 +3,7 @@ import { LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
 import { env } from "../sys/env.ts";
 import { guardTree } from "../sys/fs.ts";
+import { workingDir } from "../sys/self.ts";
 
 export type DataDir = ReturnType<typeof layout>;
 
@@ -58,7 +59,7 @@ export function layout(root: string, configPath = `${root}/config.json`) {
 
 function absolute(path: string): string {
   if (path.startsWith("/")) return path.replace(/\/+$/, "") || "/";
-  return `${Deno.cwd()}/${path}`.replace(/\/+$/, "");
+  return `${workingDir()}/${path}`.replace(/\/+$/, "");
 }
 
 /** `$LOOOP_DATA_DIR`, else `${XDG_STATE_HOME:-$HOME/.local/state}/looop`; config `$LOOOP_CONFIG`. */

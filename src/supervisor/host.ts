@@ -8,7 +8,12 @@ import type { SessionMeta } from "../core/schemas.ts";
 import { appendLines, listNames, openAppend, readJsonIfExists, readTextIfExists, removeIfExists } from "../sys/fs.ts";
 import { PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { killGroup, processFacts } from "../sys/process.ts";
-import { spawnPty } from "../sys/pty.ts";
+import { type PtyExit, spawnPty } from "../sys/pty.ts";
+import { runActorGroup, untilAborted } from "../sys/actors.ts";
+import { wholeEnv } from "../sys/env.ts";
+import { selfPid } from "../sys/self.ts";
+import { watchUntil } from "../sys/watch.ts";
+import { KILL_GRACE_MS } from "./kill.ts";
 import type { DataDir } from "../store/layout.ts";
 import { sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
 import { SessionScreen } from "./screen.ts";
@@ -76,13 +81,12 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     if (!launch?.command) {
       throw new LooopError(`session ${id} has no launch.json`, "start it with `looop _ worker start`");
     }
-    const env: Record<string, string> = {
-      ...Deno.env.toObject(),
+    const env = wholeEnv({
       LOOOP_SESSION_ID: id,
       LOOOP_RUNNER: launch.runner,
       LOOOP_DATA_DIR: dd.root,
       TERM: "xterm-256color",
-    };
+    });
     // The OS sandbox points this at the data dir's scratch/tmp for sensors; a worker keeps the user's own.
     if (env.CLAUDE_CODE_TMPDIR === dd.tmpDir) delete env.CLAUDE_CODE_TMPDIR;
     // Opened before the terminal exists: output that arrives while nobody listens is lost.
@@ -101,15 +105,16 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
       });
     });
     // Recorded so that a pid read back from meta.json is signalled only while it is still this one.
-    const starts = await processFacts([pty.pid, Deno.pid]);
+    const host = selfPid();
+    const starts = await processFacts([pty.pid, host]);
     const meta: SessionMeta = {
       id,
       runner: launch.runner,
       command: launch.command,
       pid: pty.pid,
       pid_start: starts?.get(pty.pid)?.start,
-      host_pid: Deno.pid,
-      host_start: starts?.get(Deno.pid)?.start,
+      host_pid: host,
+      host_start: starts?.get(host)?.start,
       started: new Date().toISOString(),
       state: "running",
       cols: launch.cols,
@@ -117,56 +122,49 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     };
     await writeMeta(dd, meta);
 
-    const onTerm = () => killGroup(pty.pid, "SIGTERM");
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     const end = (graceMs: number) => {
       if (killTimer) return;
       killGroup(pty.pid, "SIGTERM");
       killTimer = setTimeout(() => killGroup(pty.pid, "SIGKILL"), graceMs);
     };
-    Deno.addSignalListener("SIGTERM", onTerm);
-    Deno.addSignalListener("SIGHUP", () => {}); // the terminal that started us may go away
-    let watcher: Deno.FsWatcher | undefined;
-    try {
-      watcher = Deno.watchFs(f.inbox);
-    } catch { /* polled below */ }
-    let ended = false;
-    const inboxLoop = (async () => {
+    let exit: PtyExit | undefined;
+    // The terminal ends the group when its program exits; a SIGTERM to the host ends the program
+    // (its group: SIGTERM, then SIGKILL after the usual grace).
+    const terminal = async (stop: AbortSignal) => {
+      const onStop = () => end(KILL_GRACE_MS);
+      stop.addEventListener("abort", onStop, { once: true });
+      exit = await pty.exited;
+      stop.removeEventListener("abort", onStop); // its pid is reaped: never signal it later
+      clearTimeout(killTimer);
+      killGroup(pty.pid, "SIGKILL"); // whatever of its group outlived it (the pid is still reserved)
+    };
+    // Requests in inbox/: the watch wakes a drain at once, a poll covers a missed event.
+    const inbox = async (stop: AbortSignal) => {
       const on: InboxHandlers = { write: (s) => pty.write(s), resize: (c, r) => pty.resize(c, r), end };
       // One drain at a time: the poll and the watch both drain, and two at once would both read a
       // request before either removed it (a `_ tell` line typed twice).
       const drain = oneAtATime(() => drainInbox(f.inbox, on));
       const tick = setInterval(drain, 500);
       try {
-        if (watcher) {
-          for await (const _ of watcher) {
-            if (ended) break;
-            await drain();
-          }
-        }
+        await watchUntil([f.inbox], stop, () => drain(), { recursive: false });
+        await untilAborted(stop); // no watch: the poll alone, until the terminal ends
       } finally {
         clearInterval(tick);
       }
-    })();
-
-    const exit = await pty.exited;
-    ended = true;
-    clearTimeout(killTimer);
-    killGroup(pty.pid, "SIGKILL"); // whatever of its group outlived it (the pid is still reserved)
+    };
+    await runActorGroup({ terminal, inbox }, { stopOn: ["SIGTERM"], ignore: ["SIGHUP"] });
     // Output can trail the exit by a moment: wait until the terminal has been quiet briefly.
     for (let i = 0; i < 20 && Date.now() - lastData < 100; i++) await new Promise((r) => setTimeout(r, 50));
     await writing;
     log.close();
-    watcher?.close();
-    await inboxLoop;
-    Deno.removeSignalListener("SIGTERM", onTerm);
     const killed = await readTextIfExists(f.killRequested).catch(() => "");
     // A CLI that ended by itself within seconds says why on its screen: its last lines are kept.
     const early = killed === undefined && Date.now() - Date.parse(meta.started) < EARLY_EXIT_S * 1000;
     const lastLines = early ? await lastScreenLines(f.output, meta.cols, meta.rows).catch(() => []) : [];
     await writeExit(dd, id, {
-      code: exit.code,
-      signal: exit.signal,
+      code: exit?.code ?? null,
+      signal: exit?.signal ?? null,
       ts: new Date().toISOString(),
       ...(lastLines.length ? { last_lines: lastLines } : {}),
     });

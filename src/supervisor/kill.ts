@@ -5,7 +5,7 @@
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
 import { exists, writeFileAtomic } from "../sys/fs.ts";
-import { signalGroupOfGone, type SignalOutcome, signalVerified } from "../sys/process.ts";
+import { type Signal, signalGroupOfGone, type SignalOutcome, signalVerified } from "../sys/process.ts";
 import { waitFor } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
 import { isSessionAlive, PULSE_ID, readSession, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
@@ -48,7 +48,7 @@ export async function killSession(
   const s = await readSession(dd, id);
   const worker = s.meta ? { pid: s.meta.pid, start: s.meta.pid_start } : undefined;
   const host = s.meta ? { pid: s.meta.host_pid, start: s.meta.host_start } : undefined;
-  const group = (sig: Deno.Signal) => worker ? signalVerified(worker, sig, { group: true }) : Promise.resolve(none);
+  const group = (sig: Signal) => worker ? signalVerified(worker, sig, { group: true }) : Promise.resolve(none);
   if (s.status.kind === "dead" && worker) {
     // The host died, but its worker may have ignored the hang-up: end the worker's group, if it
     // is still that worker (its recorded start time), never a process that reused the pid.

@@ -3,7 +3,7 @@
  * so full-screen agent UIs (cursor movement, clears) read as they would in a real terminal.
  */
 import xterm from "@xterm/headless";
-import { openRead } from "../sys/fs.ts";
+import { readFrom } from "../sys/fs.ts";
 
 export class SessionScreen {
   #term: InstanceType<typeof xterm.Terminal>;
@@ -16,26 +16,12 @@ export class SessionScreen {
 
   /** Feed whatever the log gained since the last call; true when something new arrived. */
   async update(): Promise<boolean> {
-    const file = await openRead(this.logPath).catch(() => undefined);
-    if (!file) return false;
-    try {
-      const size = (await file.stat()).size;
-      if (size <= this.#offset) return false;
-      await file.seek(this.#offset, Deno.SeekMode.Start);
-      const buf = new Uint8Array(Math.min(size - this.#offset, 1 << 20));
-      let n = 0;
-      while (n < buf.length) {
-        const r = await file.read(buf.subarray(n));
-        if (r === null) break;
-        n += r;
-      }
-      this.#offset += n;
-      const text = this.#decoder.decode(buf.subarray(0, n), { stream: true });
-      await new Promise<void>((resolve) => this.#term.write(text, resolve));
-      return n > 0;
-    } finally {
-      file.close();
-    }
+    const bytes = await readFrom(this.logPath, this.#offset, 1 << 20).catch(() => undefined);
+    if (!bytes?.length) return false;
+    this.#offset += bytes.length;
+    const text = this.#decoder.decode(bytes, { stream: true });
+    await new Promise<void>((resolve) => this.#term.write(text, resolve));
+    return true;
   }
 
   /** The visible screen, one string per row, trailing spaces trimmed. */

@@ -11,7 +11,7 @@ import { commandProgram, launcherScript, shellQuote } from "../core/shell.ts";
 import { ensureDir, readTextIfExists, removeTree, writeFileAtomic } from "../sys/fs.ts";
 import { withLock } from "../sys/lock.ts";
 import { onPath, spawnDetached } from "../sys/process.ts";
-import { isCompiled, selfArgv } from "../sys/self.ts";
+import { execPath, isCompiled, selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
 import { HOST_START_MS, isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
@@ -28,7 +28,7 @@ export type Launch = { runner: string; command: string; cols: number; rows: numb
 
 /** What `$LOOOP_BIN` is for workers: this executable, or from source a launcher in the data dir. */
 export async function looopBin(dd: DataDir): Promise<string> {
-  if (isCompiled()) return Deno.execPath();
+  if (isCompiled()) return execPath();
   await ensureDir(`${dd.root}/bin`);
   await writeFileAtomic(dd.launcher, launcherScript(selfArgv()), 0o755);
   return dd.launcher;

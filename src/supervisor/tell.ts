@@ -2,11 +2,12 @@
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
 import { writeFileAtomic } from "../sys/fs.ts";
+import { selfPid } from "../sys/self.ts";
 import type { DataDir } from "../store/layout.ts";
 import { isSessionAlive, PULSE_ID, sessionFiles } from "../store/sessions.ts";
 
 let seq = 0;
-const inboxName = (ext: string) => `${Date.now().toString().padStart(15, "0")}-${Deno.pid}-${seq++}${ext}`;
+const inboxName = (ext: string) => `${Date.now().toString().padStart(15, "0")}-${selfPid()}-${seq++}${ext}`;
 
 async function requireLive(dd: DataDir, id: string) {
   safeId("session", id);

@@ -411,13 +411,33 @@ export async function openAppend(path: string, mode = 0o600): Promise<Deno.FsFil
 }
 
 /** Open `path` for reading, refusing a link; undefined when it does not exist. */
-export async function openRead(path: string): Promise<Deno.FsFile | undefined> {
+/**
+ * The bytes of `path` from `offset` on, at most `maxBytes` (a log read in steps as it grows);
+ * empty when it has no more, undefined when it is missing.
+ */
+export async function readFrom(path: string, offset: number, maxBytes: number): Promise<Uint8Array | undefined> {
   assertNoLink(path);
+  let file: Deno.FsFile;
   try {
-    return await Deno.open(path, { read: true });
+    file = await Deno.open(path, { read: true });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw fsError(e, "read", path);
+  }
+  try {
+    const size = (await file.stat()).size;
+    if (size <= offset) return new Uint8Array();
+    await file.seek(offset, Deno.SeekMode.Start);
+    const buf = new Uint8Array(Math.min(size - offset, maxBytes));
+    let n = 0;
+    while (n < buf.length) {
+      const r = await file.read(buf.subarray(n));
+      if (r === null) break;
+      n += r;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    file.close();
   }
 }
 

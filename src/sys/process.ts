@@ -33,6 +33,9 @@ export function spawnDetached(
   return child.pid;
 }
 
+/** A signal by name, as the OS knows it. */
+export type Signal = Deno.Signal;
+
 /** Signal a whole process group; false when it no longer exists. */
 export function killGroup(pgid: number, signal: Deno.Signal): boolean {
   try {

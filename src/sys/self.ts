@@ -15,3 +15,18 @@ export function isCompiled(): boolean {
 export function selfArgv(): string[] {
   return isCompiled() ? [Deno.execPath()] : [Deno.execPath(), "run", "--quiet", ...PERMISSION_FLAGS, MAIN.pathname];
 }
+
+/** This process's pid. */
+export function selfPid(): number {
+  return Deno.pid;
+}
+
+/** The running executable (Deno itself when run from source). */
+export function execPath(): string {
+  return Deno.execPath();
+}
+
+/** The working directory, for paths given relative to it. */
+export function workingDir(): string {
+  return Deno.cwd();
+}

@@ -46,3 +46,29 @@ export async function waitFor<T>(
     await pump;
   }
 }
+
+/**
+ * Call `onPaths` with the paths of every file-system event under `paths` until `stop` aborts.
+ * Ends at once with the reason when the OS gives no watch (the caller falls back to its timer).
+ */
+export async function watchUntil(
+  paths: string[],
+  stop: AbortSignal,
+  onPaths: (paths: string[]) => void | Promise<void>,
+  opts: { recursive: boolean },
+): Promise<{ kind: "ended" } | { kind: "off"; error: string }> {
+  let watcher: Deno.FsWatcher;
+  try {
+    watcher = Deno.watchFs(paths, { recursive: opts.recursive });
+  } catch (e) {
+    return { kind: "off", error: e instanceof Error ? e.message : String(e) };
+  }
+  const close = () => watcher.close();
+  if (stop.aborted) close();
+  else stop.addEventListener("abort", close, { once: true });
+  try {
+    for await (const ev of watcher) await onPaths(ev.paths);
+  } catch { /* closed */ }
+  stop.removeEventListener("abort", close);
+  return { kind: "ended" };
+}
