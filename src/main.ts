@@ -49,7 +49,7 @@ async function main(): Promise<never> {
   } catch (e) {
     if (e instanceof LooopError) {
       if (e.detail) console.log(e.detail);
-      if (e.message) console.error(`looop: ${e.message}`); // an empty message carries only an exit code
+      console.error(`looop: ${e.message}`);
       code = e.code;
     } else if (e instanceof Deno.errors.NotCapable) {
       const { explainMissingPermission } = await load<typeof import("./sys/permissions.ts")>("./sys/permissions.ts");

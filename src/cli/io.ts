@@ -2,6 +2,23 @@
 import { LooopError } from "../core/errors.ts";
 import { useColour } from "../sys/env.ts";
 
+/**
+ * The exit code of an action that ends without an error (a pulse stopped by SIGTERM: 143).
+ * commander drops what an action returns: the action leaves its code here, and run() hands it
+ * to main.ts as a value.
+ */
+let actionExit = 0;
+
+export function exitWith(code: number): void {
+  actionExit = code;
+}
+
+export function takeExitCode(): number {
+  const code = actionExit;
+  actionExit = 0;
+  return code;
+}
+
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
 }

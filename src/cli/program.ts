@@ -8,6 +8,7 @@ import { registerPulseHuman, registerPulseSteer } from "./pulse.ts";
 import { registerWatch } from "./watch.ts";
 import { registerDemo } from "./demo.ts";
 import { registerWorker } from "./worker.ts";
+import { takeExitCode } from "./io.ts";
 
 export function buildProgram(): Command {
   const program = new Command("looop")
@@ -37,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(args, { from: "user" });
-    return Exit.ok;
+    return takeExitCode();
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return Exit.ok;

@@ -26,7 +26,7 @@ import { resetSandbox } from "../sys/sandbox.ts";
 import { selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
 import { config, dataDir } from "./context.ts";
-import { print, printJson } from "./io.ts";
+import { exitWith, print, printJson } from "./io.ts";
 
 async function pulsePid(dd: DataDir): Promise<number | undefined> {
   return (await readSession(dd, PULSE_ID)).meta?.pid;
@@ -59,8 +59,7 @@ export function registerPulseHuman(program: Command) {
       checkRunner(dd, await config(dd)); // a broken config or a missing runner refuses to start the pulse
       if (o.foreground) {
         const log = makeLog(Deno.stdout, { json: !!o.json, colour: !o.json && useColour() });
-        const e = exitWith(await runPulse(dd, { loadConfig: () => config(dd), log, command: "looop up --foreground" }));
-        if (e) throw e;
+        exitWith(await runPulse(dd, { loadConfig: () => config(dd), log, command: "looop up --foreground" }));
         return;
       }
       // Whoever holds the lock after this instant started after it: its meta is not a stale one.
@@ -180,11 +179,6 @@ function checkRunner(dd: DataDir, cfg: Config): void {
   }
 }
 
-/** A LooopError carrying only an exit code (the pulse's own), so main.ts stays the one place that exits. */
-function exitWith(code: number): LooopError | undefined {
-  return code === 0 ? undefined : new LooopError("", "", code as 130 | 143);
-}
-
 export function registerPulseSteer(under: Command) {
   under.command("beat").description("run exactly ONE beat in the foreground and exit (cron, tests)")
     .option("--json", "print the log as NDJSON and the result as JSON")
@@ -223,7 +217,7 @@ export function registerPulseSteer(under: Command) {
               : `${r.kind}: ${r.reason}`,
           );
         }
-        if (r.kind === "stopped") throw exitWith(stopping === "SIGINT" ? 130 : 143);
+        if (r.kind === "stopped") return exitWith(stopping === "SIGINT" ? 130 : 143);
         if (r.kind === "no-move") {
           if (r.notFound) throw new LooopError(`the decide did not run: ${r.reason}`, "", Exit.notFound);
           throw new LooopError(`the decide yielded no move: ${r.reason}`, "see runs/ for the stream", Exit.refused);
@@ -249,7 +243,6 @@ export function registerPulseSteer(under: Command) {
       const log = makeLog(out, { json: !!o.json, colour: false });
       const code = await runPulse(dd, { loadConfig: () => config(dd), log, command: "looop _ pulse" });
       out.close();
-      const e = exitWith(code);
-      if (e) throw e;
+      exitWith(code);
     });
 }

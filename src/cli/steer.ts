@@ -2,6 +2,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
 import { type FileMove, type Move, parseMove } from "../core/moves.ts";
+import { refusalError } from "../core/refusal.ts";
 import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
 import { startWorker } from "../supervisor/start.ts";
@@ -27,9 +28,7 @@ async function steer(input: FileMove | StartMove): Promise<void> {
   // One gate for every write: the move's schema first, as for a decided move (a blank inline body
   // is refused here, as a blank stdin body is).
   const parsed = parseMove(input);
-  if (!parsed.ok) {
-    throw new LooopError(`refused (${parsed.refusal.rule}): ${parsed.refusal.reason}`, "see `looop help`", Exit.usage);
-  }
+  if (!parsed.ok) throw refusalError(parsed.refusal);
   const move = parsed.move as FileMove | StartMove;
   const dd = await dataDir();
   const cfg = await config(dd);
@@ -91,17 +90,7 @@ async function steerWith(dd: DataDir, cfg: Config, move: FileMove | StartMove): 
     }
     return;
   }
-  if (outcome.error) throw outcome.error;
-  const { rule, reason } = outcome.refusal;
-  const code = rule === "id" || rule === "schema" ? Exit.usage : rule === "state" ? Exit.refused : Exit.gate;
-  const fix = rule === "size"
-    ? "shorten it, or raise max_body_bytes in the config"
-    : rule === "state"
-    ? "see `looop _ state` for what exists"
-    : rule === "id"
-    ? "use 1-64 characters of letters, digits, '.', '_' or '-', not starting with '.'"
-    : ""; // the sandbox, irreversible and policy refusals carry their fix in the reason
-  throw new LooopError(`refused (${rule}): ${reason}`, fix, code);
+  throw refusalError(outcome.refusal);
 }
 
 type StartMove = Extract<Move, { action: "start_worker" }>;

@@ -1,6 +1,8 @@
 /** The gates a move passes before anything runs that need no I/O (SPEC §7): safe ids and size caps. */
-import { idProblem } from "./ids.ts";
-import { type Move, payloadBytes, type Refusal } from "./moves.ts";
+import { refuse } from "./refusal.ts";
+import { idRefusalReason } from "./ids.ts";
+import { type Move, payloadBytes } from "./moves.ts";
+import type { Refusal } from "./refusal.ts";
 
 export type Limits = { maxBodyBytes: number };
 
@@ -28,22 +30,22 @@ export function movedId(move: Move): { kind: string; id: string } | undefined {
 export function gateMove(move: Move, limits: Limits): Refusal | undefined {
   const named = movedId(move);
   if (named) {
-    const problem = idProblem(named.id);
-    if (problem) return { rule: "id", reason: `${named.kind} id ${JSON.stringify(named.id)} ${problem}` };
+    const problem = idRefusalReason(named.kind, named.id);
+    if (problem) return refuse("id", problem);
     // goals/<id>.md and sensors/<name>.sh: an id with the extension would double it (good.md.md).
     const ext = named.kind === "goal" ? /\.md$/ : named.kind === "sensor" ? /\.(sh|ts)$/ : undefined;
     if (ext?.test(named.id)) {
       const bare = named.id.replace(ext, "");
-      return {
-        rule: "id",
-        reason: `${named.kind} id ${JSON.stringify(named.id)} ends in its file's extension, which looop adds: ` +
+      return refuse(
+        "id",
+        `${named.kind} id ${JSON.stringify(named.id)} ends in its file's extension, which looop adds: ` +
           `use ${JSON.stringify(bare)}`,
-      };
+      );
     }
   }
   const bytes = payloadBytes(move);
   if (bytes > limits.maxBodyBytes) {
-    return { rule: "size", reason: `${move.action} payload is ${bytes} bytes, over the cap of ${limits.maxBodyBytes}` };
+    return refuse("size", `${move.action} payload is ${bytes} bytes, over the cap of ${limits.maxBodyBytes}`);
   }
   return undefined;
 }

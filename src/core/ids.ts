@@ -1,5 +1,5 @@
 /** Safe ids: every goal, sensor, session, claim and ask id is one path segment (SPEC §2). */
-import { LooopError } from "./errors.ts";
+import { refusalError, refuse } from "./refusal.ts";
 
 export const ID_MAX = 64;
 const ID_CHARS = /^[A-Za-z0-9._-]+$/;
@@ -18,13 +18,16 @@ export function isSafeId(value: string): boolean {
   return idProblem(value) === undefined;
 }
 
-/** Returns `value` when it is a safe id; throws a usage error naming the kind otherwise. */
-export function safeId(kind: string, value: string): string {
+/** The one phrasing of an id's problem: `goal id "../x" contains a path separator`; undefined for a safe id. */
+export function idRefusalReason(kind: string, value: string): string | undefined {
   const problem = idProblem(value);
-  if (problem === undefined) return value;
-  const shown = JSON.stringify(value.length > 80 ? value.slice(0, 80) + "…" : value);
-  throw new LooopError(
-    `invalid ${kind} id ${shown}: it ${problem}`,
-    `use 1-${ID_MAX} characters of letters, digits, '.', '_' or '-', not starting with '.'`,
-  );
+  if (problem === undefined) return undefined;
+  return `${kind} id ${JSON.stringify(value.length > 80 ? value.slice(0, 80) + "…" : value)} ${problem}`;
+}
+
+/** Returns `value` when it is a safe id; throws the id refusal (exit 2) naming the kind otherwise. */
+export function safeId(kind: string, value: string): string {
+  const reason = idRefusalReason(kind, value);
+  if (reason === undefined) return value;
+  throw refusalError(refuse("id", reason));
 }

@@ -2,7 +2,9 @@
  * The typed moves of SPEC §7 and the gates that need no I/O. A move is ONE JSON object;
  * unknown actions, missing fields and unknown fields are refused.
  */
+import { refuse } from "./refusal.ts";
 import { z } from "zod";
+import type { Refusal } from "./refusal.ts";
 
 /** A move's free text (journal, reason) stays one readable journal line. */
 export const MAX_TEXT_CHARS = 1000;
@@ -36,16 +38,13 @@ export type FileMove = Extract<
   { action: "noop" | "write_goal" | "archive_goal" | "write_sensor" | "write_playbook" }
 >;
 
-/** A refusal: the rule that refused and the reason, for the journal and the exit code. */
-export type Refusal = { rule: string; reason: string };
-
 /** Parse an unknown value as a move; a refusal names the first problem found. */
 export function parseMove(value: unknown): { ok: true; move: Move } | { ok: false; refusal: Refusal } {
   const r = MoveSchema.safeParse(value);
   if (r.success) return { ok: true, move: r.data };
   const issue = r.error.issues[0];
   const where = issue.path.length ? issue.path.join(".") + ": " : "";
-  return { ok: false, refusal: { rule: "schema", reason: `${where}${issue.message}` } };
+  return { ok: false, refusal: refuse("schema", `${where}${issue.message}`) };
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;

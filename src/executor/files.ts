@@ -2,10 +2,11 @@
  * The gated executor for the moves that only write files: noop, write_goal, archive_goal,
  * write_sensor, write_playbook. The steering verbs and the pulse call this same code.
  */
-import type { LooopError } from "../core/errors.ts";
+import { refuse } from "../core/refusal.ts";
 import { gateMove, type Limits } from "../core/gates.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleLine } from "../core/irreversible.ts";
-import { type FileMove, type Refusal, summarize } from "../core/moves.ts";
+import { type FileMove, summarize } from "../core/moves.ts";
+import type { Refusal } from "../core/refusal.ts";
 import { sensorHeader, sensorPolicy } from "../core/sensor_policy.ts";
 import { type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
 import { exists, moveFile, writeFileAtomic } from "../sys/fs.ts";
@@ -37,7 +38,7 @@ export type ExecContext = {
 export type MoveOutcome =
   | { kind: "done"; journal: string }
   /** `error` keeps the original error when a feature refused with its own message and exit code */
-  | { kind: "refused"; refusal: Refusal; error?: LooopError };
+  | { kind: "refused"; refusal: Refusal };
 
 const withNewline = (s: string) => (s.endsWith("\n") ? s : s + "\n");
 
@@ -48,11 +49,11 @@ const withNewline = (s: string) => (s.endsWith("\n") ? s : s + "\n");
  */
 function screenSensor(move: Extract<FileMove, { action: "write_sensor" }>, screen: CodeScreen): Refusal | undefined {
   const verdict = sandboxVerdict(screen.sandbox, "move");
-  if (verdict.run === "refused") return { rule: "sandbox", reason: verdict.reason };
+  if (verdict.run === "refused") return refuse("sandbox", verdict.reason);
   const hit = irreversibleLine(move.script, screen.irreversible);
-  if (hit) return { rule: "irreversible", reason: `${hit}: ${IRREVERSIBLE_MESSAGE}` };
+  if (hit) return refuse("irreversible", `${hit}: ${IRREVERSIBLE_MESSAGE}`);
   const p = sensorPolicy(sensorHeader(move.script, "sh"), "sh", screen);
-  if (!p.ok) return { rule: "policy", reason: p.reason };
+  if (!p.ok) return refuse("policy", p.reason);
   return undefined;
 }
 
@@ -72,7 +73,7 @@ export async function executeFileMove(move: FileMove, ctx: ExecContext): Promise
       break;
     case "archive_goal": {
       if (!(await exists(dd.goal(move.id)))) {
-        return { kind: "refused", refusal: { rule: "state", reason: `no goal '${move.id}' in goals/` } };
+        return { kind: "refused", refusal: refuse("state", `no goal '${move.id}' in goals/`) };
       }
       // An earlier archive of the same id is kept under a time-stamped name, never overwritten.
       if (await exists(dd.archivedGoal(move.id))) {

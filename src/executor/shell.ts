@@ -3,6 +3,7 @@
  * record of the intent (an interrupted command is reported once, never retried), bash -c in the
  * data dir with a timeout, and the output kept in runs/<run_id>/shell.log.
  */
+import { refuse } from "../core/refusal.ts";
 import { gateMove } from "../core/gates.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleMatch } from "../core/irreversible.ts";
 import type { Move } from "../core/moves.ts";
@@ -27,9 +28,9 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
   const refusal = gateMove(move, ctx.limits);
   if (refusal) return { kind: "refused", refusal };
   const hit = irreversibleMatch(move.cmd, ctx.screen.irreversible);
-  if (hit) return { kind: "refused", refusal: { rule: "irreversible", reason: `${hit}: ${IRREVERSIBLE_MESSAGE}` } };
+  if (hit) return { kind: "refused", refusal: refuse("irreversible", `${hit}: ${IRREVERSIBLE_MESSAGE}`) };
   const verdict = sandboxVerdict(opts.sandbox, "move");
-  if (verdict.run === "refused") return { kind: "refused", refusal: { rule: "sandbox", reason: verdict.reason } };
+  if (verdict.run === "refused") return { kind: "refused", refusal: refuse("sandbox", verdict.reason) };
   const { dd } = ctx;
   const wal: ActionWal = { run_id: opts.runId, action: "run_shell", cmd: move.cmd, ts: ctx.now.toISOString() };
   await writeFileAtomic(dd.actionWal, JSON.stringify(wal) + "\n", 0o600);

@@ -5,6 +5,7 @@
  */
 import { LooopError } from "../core/errors.ts";
 import { gateMove } from "../core/gates.ts";
+import { startRefusal } from "../core/refusal.ts";
 import { type Move, summarize } from "../core/moves.ts";
 import { exists } from "../sys/fs.ts";
 import { stampGoalActivity } from "../store/activity.ts";
@@ -30,8 +31,7 @@ export async function executeStartWorker(move: StartMove, ctx: ExecContext, star
     ({ pid } = await start(move.id, move.prompt));
   } catch (e) {
     if (!(e instanceof LooopError)) throw e;
-    const rule = e.code === 127 ? "runner" : e.code === 3 ? "worker" : "state";
-    return { kind: "refused", refusal: { rule, reason: e.what }, error: e };
+    return { kind: "refused", refusal: startRefusal(e) };
   }
   const text = move.journal?.trim() || [`${summarize(move)} (pid ${pid})`, ctx.via].filter(Boolean).join(" ");
   const journal = await appendJournal(ctx.dd, ctx.now, text);

@@ -45,7 +45,7 @@ Deno.test("safeId throws a usage error (exit 2) naming the kind and the id", () 
     }
     assert(caught instanceof LooopError, `expected a LooopError for ${JSON.stringify(id)}`);
     assertEquals(caught.code, 2);
-    assertMatch(caught.message, /invalid sensor id/);
+    assertMatch(caught.message, /refused \(id\): sensor id /);
     assert(caught.message.includes(JSON.stringify(id.slice(0, 80))), caught.message);
     assert(caught.fix.length > 0, "the error says how to fix it");
   }

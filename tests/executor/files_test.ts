@@ -115,7 +115,15 @@ Deno.test("archive_goal of a missing goal is refused with rule state, and nothin
   await withDataDir(async (dd) => {
     const before = snapshot(dd.root);
     const outcome = await executeFileMove({ action: "archive_goal", id: "nope" }, ctxFor(dd));
-    assertEquals(outcome, { kind: "refused", refusal: { rule: "state", reason: "no goal 'nope' in goals/" } });
+    assertEquals(outcome, {
+      kind: "refused",
+      refusal: {
+        rule: "state",
+        reason: "no goal 'nope' in goals/",
+        code: 1,
+        fix: "see `looop _ state` for what exists",
+      },
+    });
     assertEquals(snapshot(dd.root), before);
   });
 });

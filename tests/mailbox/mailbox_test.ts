@@ -129,7 +129,7 @@ Deno.test("an empty prompt or an unsafe worker id is refused (exit 2) and nothin
     }
     const e = await looopError(openAsk(dd, { worker: "../w", prompt: "q" }, NOW));
     assertEquals(e.code, 2);
-    assertMatch(e.message, /invalid worker id/);
+    assertMatch(e.message, /refused \(id\): worker id /);
     assertEquals(listDir(dd.asksDir), []);
   });
 });
@@ -222,7 +222,7 @@ Deno.test("answerAsk refuses an unsafe ask id (exit 2)", async () => {
   await withDataDir(async (dd) => {
     const e = await looopError(answerAsk(dd, "../../etc/passwd", "x", { now: NOW }));
     assertEquals(e.code, 2);
-    assertMatch(e.message, /invalid ask id/);
+    assertMatch(e.message, /refused \(id\): ask id /);
   });
 });
 
@@ -317,7 +317,7 @@ Deno.test("recordCost refuses negative and non-finite amounts, writing nothing",
       assertMatch(e.message, /invalid cost record/);
     }
     const e = await looopError(recordCost(dd, { kind: "session", id: "", runner: "pi", usd: 1, now: NOW }));
-    assertMatch(e.message, /^invalid session id "": it is empty — /);
+    assertMatch(e.message, /^refused \(id\): session id "" is empty — /);
     assertEquals(await Deno.stat(dd.ledger).then(() => true, () => false), false);
   });
 });

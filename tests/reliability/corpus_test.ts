@@ -647,8 +647,6 @@ function cliCase(
 
 const idRefused = (kind: string, id: string, problem: string) =>
   `refused (id): ${kind} id ${JSON.stringify(id)} ${problem} — ${ID_FIX}`;
-const idInvalid = (kind: string, id: string, problem: string) =>
-  `invalid ${kind} id ${JSON.stringify(id)}: it ${problem} — ${ID_FIX}`;
 
 cliCase("id", "goal write ../x", {
   args: ["_", "goal", "write", "../x", "body"],
@@ -689,23 +687,23 @@ cliCase("id", "sensor write a\\b", {
 cliCase("id", "claim ../x", {
   args: ["_", "claim", "../x", "--session", "s1"],
   code: 2,
-  stderr: idInvalid("claim", "../x", "contains a path separator"),
+  stderr: idRefused("claim", "../x", "contains a path separator"),
 });
 cliCase("id", "claim for session .hidden", {
   args: ["_", "claim", "res", "--session", ".hidden"],
   code: 2,
-  stderr: idInvalid("session", ".hidden", "starts with '.'"),
+  stderr: idRefused("session", ".hidden", "starts with '.'"),
 });
 cliCase("id", "answer a/b", {
   args: ["_", "answer", "a/b", "yes"],
   code: 2,
-  stderr: idInvalid("ask", "a/b", "contains a path separator"),
+  stderr: idRefused("ask", "a/b", "contains a path separator"),
 });
 cliCase("id", "ask from LOOOP_SESSION_ID=../w", {
   args: ["_", "ask", "--prompt", "q", "--timeout", "0"],
   env: { LOOOP_SESSION_ID: "../w" },
   code: 2,
-  stderr: idInvalid("worker", "../w", "contains a path separator"),
+  stderr: idRefused("worker", "../w", "contains a path separator"),
 });
 cliCase("id", "ask with an empty worker id", {
   args: ["_", "ask", "", "--prompt", "q", "--timeout", "0"],
@@ -720,12 +718,12 @@ cliCase("id", "worker start ../x", {
 cliCase("id", "kill of a 65-character id", {
   args: ["_", "kill", LONG_ID],
   code: 2,
-  stderr: idInvalid("session", LONG_ID, "is 65 characters long (at most 64)"),
+  stderr: idRefused("session", LONG_ID, "is 65 characters long (at most 64)"),
 });
 cliCase("id", "cost session ../x (the ledger names sessions)", {
   args: ["_", "cost", "session", "../x", "pi", "0.1"],
   code: 2,
-  stderr: idInvalid("session", "../x", "contains a path separator"),
+  stderr: idRefused("session", "../x", "contains a path separator"),
 });
 
 cliCase("cli", "an unknown command", { args: ["bogus"], code: 2, stderr: `unknown command 'bogus' — ${HELP_FIX}` });

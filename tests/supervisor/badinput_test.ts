@@ -26,8 +26,8 @@ Deno.test("unknown ids, the pulse's id and malformed ids are refused before any 
     await refused(lab, ["_", "tell", "pulse", "hi"], 3, /the pulse has no terminal/);
     for (const bad of ["../x", ".hidden", "a/b", "x".repeat(65)]) {
       await refused(lab, ["_", "worker", "start", bad, "brief"], 2, /refused \(id\)/);
-      await refused(lab, ["_", "kill", bad], 2, /invalid session id/);
-      await refused(lab, ["_", "tell", bad, "hi"], 2, /invalid session id/);
+      await refused(lab, ["_", "kill", bad], 2, /refused \(id\): session id /);
+      await refused(lab, ["_", "tell", bad, "hi"], 2, /refused \(id\): session id /);
     }
     assertEquals(await lab.sessions(), []);
   });
