@@ -7,7 +7,7 @@
  * - pulse RSS after 1,000 beats vs after 10 (goal within 10%).
  */
 import { ConfigSchema } from "../src/core/config.ts";
-import { runBeat } from "../src/pulse/beat.ts";
+import { beatContext, runBeat } from "../src/pulse/beat.ts";
 import type { Log } from "../src/core/log.ts";
 import { DEFAULT_SENSOR_LIMITS } from "../src/sensor/run.ts";
 import { layout } from "../src/store/layout.ts";
@@ -33,14 +33,8 @@ async function dataDirWithSensors(n: number, detailOnly: boolean) {
   return { base, dd, config, prompts };
 }
 
-const ctxFor = (dd: ReturnType<typeof layout>, config: ReturnType<typeof ConfigSchema.parse>) => ({
-  dd,
-  config,
-  now: () => new Date(),
-  log: quiet,
-  sensors: DEFAULT_SENSOR_LIMITS,
-  decideTimeoutS: 60,
-});
+const ctxFor = (dd: ReturnType<typeof layout>, config: ReturnType<typeof ConfigSchema.parse>) =>
+  beatContext(dd, config, { log: quiet, sensors: DEFAULT_SENSOR_LIMITS, decideTimeoutS: 60 });
 
 /** The 20 scripts started at once by Deno itself: no process groups, no output handling. */
 async function bareParallel(dir: string, n: number): Promise<number> {

@@ -24,8 +24,8 @@ import { sensorLimits, takePulseLock } from "../pulse/loop.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { type DataDir, layout } from "../store/layout.ts";
 import { ensureDataDir } from "../store/seed.ts";
-import { isSessionAlive, liveWorkers, sessionFiles } from "../store/sessions.ts";
-import { killSession } from "../supervisor/kill.ts";
+import { isSessionAlive, sessionFiles } from "../store/sessions.ts";
+import { localWorkers } from "../supervisor/backend.ts";
 import { writeFileAtomic } from "../sys/fs.ts";
 import type { Held } from "../sys/lock.ts";
 import { waitFor } from "../sys/watch.ts";
@@ -65,7 +65,8 @@ async function runDemo(o: DemoOptions): Promise<void> {
     ]);
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
-    await Promise.all((await liveWorkers(dd).catch(() => [])).map((id) => killSession(dd, id).catch(() => undefined)));
+    const ws = localWorkers(dd);
+    await Promise.all((await ws.live().catch(() => [])).map((id) => ws.kill(id).catch(() => undefined)));
     lock?.release();
     if (o.keep) print(`\nkept the demo's data dir: ${dd.root}`);
     else await Deno.remove(root, { recursive: true }).catch(() => undefined);

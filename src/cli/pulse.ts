@@ -8,24 +8,15 @@ import { makeLog } from "./ui/events.ts";
 import { journalBeatError, pulseBeatContext, runPulse, takePulseLock } from "../pulse/loop.ts";
 import { expireAsksOfGone } from "../mailbox/ask.ts";
 import { readDecideFlight } from "../store/inflight.ts";
-import {
-  HOST_START_MS,
-  isSessionAlive,
-  liveWorkers,
-  PULSE_ID,
-  readSession,
-  sessionFiles,
-  startingWorkers,
-} from "../store/sessions.ts";
+import { HOST_START_MS, isSessionAlive, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
 import type { DataDir } from "../store/layout.ts";
-import { killSession } from "../supervisor/kill.ts";
 import { useColour } from "../sys/env.ts";
 import { ensureDir, openAppend } from "../sys/fs.ts";
 import { onPath, processAlive, signalGroupOfGone, signalVerified, spawnDetached } from "../sys/process.ts";
 import { resetSandbox } from "../sys/sandbox.ts";
 import { selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
-import { config, dataDir } from "./context.ts";
+import { config, dataDir, workers } from "./context.ts";
 import { exitWith, print, printJson } from "./io.ts";
 
 async function pulsePid(dd: DataDir): Promise<number | undefined> {
@@ -65,7 +56,12 @@ export function registerPulseHuman(program: Command) {
       // Whoever holds the lock after this instant started after it: its meta is not a stale one.
       const since = Date.now();
       if (await isSessionAlive(dd, PULSE_ID)) {
-        const pid = await pulsePid(dd);
+        // A pulse that has just taken the lock records its pid a moment later.
+        const known = await waitFor([sessionFiles(dd, PULSE_ID).dir], () => pulsePid(dd), {
+          timeoutMs: 5000,
+          pollMs: 50,
+        });
+        const pid = known.kind === "ready" ? known.value : undefined;
         if (o.json) return printJson({ started: false, running: true, pid: pid ?? null });
         return print(`already running (pid ${pid ?? "?"})`);
       }
@@ -93,11 +89,12 @@ export function registerPulseHuman(program: Command) {
       }, () => false);
       // A worker whose host is still starting (a start_worker in flight) is waited for, then stopped.
       const deadline = Date.now() + HOST_START_MS;
-      while ((await startingWorkers(dd)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      const workers = await liveWorkers(dd);
+      const ws = workers(dd);
+      while ((await ws.starting()).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const live = await ws.live();
       const failed = new Map<string, string>();
-      await Promise.all(workers.map((id) =>
-        killSession(dd, id).then(
+      await Promise.all(live.map((id) =>
+        ws.kill(id).then(
           (r) => r.kind === "not-signalled" && failed.set(id, r.why),
           (e) => failed.set(id, e instanceof Error ? e.message.split("\n")[0] : String(e)),
         )
@@ -107,17 +104,17 @@ export function registerPulseHuman(program: Command) {
       const flight = await readDecideFlight(dd);
       const survivors = [
         ...(await isSessionAlive(dd, PULSE_ID) ? ["the pulse"] : []),
-        ...(await liveWorkers(dd)).map((id) => `worker ${id}${failed.has(id) ? ` (${failed.get(id)})` : ""}`),
+        ...(await ws.live()).map((id) => `worker ${id}${failed.has(id) ? ` (${failed.get(id)})` : ""}`),
         ...(flight?.pid !== undefined && await processAlive({ pid: flight.pid, start: flight.pid_start })
           ? [`the decide's runner (pid ${flight.pid})`]
           : []),
       ];
-      const doc = { pulse, workers_stopped: workers, asks_expired: expired.map((a) => a.id), survivors, reaped };
+      const doc = { pulse, workers_stopped: live, asks_expired: expired.map((a) => a.id), survivors, reaped };
       if (o.json) printJson(doc);
       else {
         print(
           `${pulse}; ${
-            workers.length ? `stopped ${workers.length} worker(s): ${workers.join(", ")}` : "no workers were running"
+            live.length ? `stopped ${live.length} worker(s): ${live.join(", ")}` : "no workers were running"
           }${expired.length ? `; ${expired.length} ask(s) expired` : ""}`,
         );
       }

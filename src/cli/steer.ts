@@ -5,7 +5,6 @@ import { type FileMove, type Move, parseMove } from "../core/moves.ts";
 import { refusalError } from "../core/refusal.ts";
 import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
-import { startWorker } from "../supervisor/start.ts";
 import { readState, sessionRows, waitForChange } from "../state/state.ts";
 import { askIds, pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
@@ -18,7 +17,7 @@ import { sandboxPolicy } from "../store/sandbox_policy.ts";
 import { runSensors } from "../sensor/run.ts";
 import { sensorLimits } from "../pulse/loop.ts";
 import { resetSandbox, sandbox } from "../sys/sandbox.ts";
-import { config, dataDir } from "./context.ts";
+import { config, dataDir, workers } from "./context.ts";
 import { answerCommand } from "./answer.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
 import { renderState, stateCommand } from "./state.ts";
@@ -61,7 +60,7 @@ async function steerWith(dd: DataDir, cfg: Config, move: FileMove | StartMove): 
     outcome = await executeStartWorker(
       move,
       ctx,
-      (id, brief) => startWorker(dd, { id, brief, config: cfg, now: ctx.now }),
+      (id, brief) => workers(dd).start({ id, brief, config: cfg, now: ctx.now }),
     );
   } else {
     outcome = await executeFileMove(move, ctx);

@@ -12,13 +12,11 @@ import type { Ask } from "../core/schemas.ts";
 import { answerAsk } from "../mailbox/answer.ts";
 import { pendingAsks } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
-import { isSessionAlive, listSessions, PULSE_ID, sessionFiles, type SessionView } from "../store/sessions.ts";
-import { killSession } from "../supervisor/kill.ts";
+import { isSessionAlive, PULSE_ID, sessionFiles, type SessionView } from "../store/sessions.ts";
 import type { SessionScreen } from "../supervisor/screen.ts";
-import { resizeSession, tellSession } from "../supervisor/tell.ts";
 import { exists, readBytesIfExists } from "../sys/fs.ts";
 import { useColour } from "../sys/env.ts";
-import { dataDir } from "./context.ts";
+import { dataDir, workers } from "./context.ts";
 
 const HELP = " ↑↓ select  enter reopen  a answer  t tell  x kill  q quit";
 
@@ -63,7 +61,7 @@ type Mode =
 
 async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   // The terminal emulator is loaded only here, not by every verb.
-  const { SessionScreen } = await import("../supervisor/screen.ts");
+  const ws = workers(dd);
   const colour = useColour();
   let { columns: cols, rows } = Deno.consoleSize();
   let sessions: SessionView[] = [];
@@ -81,14 +79,14 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     screen = undefined;
     if (!id) return;
     const pane = paneSize(cols, rows);
-    screen = new SessionScreen(sessionFiles(dd, id).output, pane.cols, pane.rows);
+    screen = await ws.screen(id, pane.cols, pane.rows);
     if (id !== PULSE_ID && (await isSessionAlive(dd, id))) {
-      await resizeSession(dd, id, pane.cols, pane.rows).catch(() => {});
+      await ws.resize(id, pane.cols, pane.rows).catch(() => {});
     }
   };
 
   const refresh = async () => {
-    [sessions, asks] = await Promise.all([listSessions(dd).then(ordered), pendingAsks(dd)]);
+    [sessions, asks] = await Promise.all([ws.list().then(ordered), pendingAsks(dd)]);
     if (!selectedId || !sessions.some((s) => s.id === selectedId)) {
       const first = sessions[0]?.id;
       if (first !== selectedId) {
@@ -159,7 +157,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
             await answerAsk(dd, m.ask.id, m.text, { now: new Date() });
             message = ` answered ${m.ask.id}`;
           } else {
-            await tellSession(dd, m.id, m.text);
+            await ws.tell(m.id, m.text);
             message = ` told ${m.id}`;
           }
         } catch (e) {
@@ -178,7 +176,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
         message = ` killing ${id}…`;
         draw();
         try {
-          const r = await killSession(dd, id);
+          const r = await ws.kill(id);
           message = r.kind === "killed"
             ? ` killed ${id}`
             : r.kind === "not-signalled"

@@ -6,9 +6,7 @@ import { awaitAnswer, deliver, expireAsksOfGone, openAsk } from "../mailbox/ask.
 import { claim, unclaim } from "../mailbox/claims.ts";
 import { recordCost } from "../cost/ledger.ts";
 import { env } from "../sys/env.ts";
-import { killSession } from "../supervisor/kill.ts";
-import { tellSession } from "../supervisor/tell.ts";
-import { dataDir } from "./context.ts";
+import { dataDir, workers } from "./context.ts";
 import { print, secondsArg } from "./io.ts";
 
 function sessionOr(given: string | undefined, what: string): string {
@@ -62,7 +60,7 @@ export function registerWorker(under: Command) {
       const dd = await dataDir();
       // A worker ending itself (the contract's last step) is done, not killed by a human.
       const self = env("LOOOP_SESSION_ID") === session;
-      const r = await killSession(dd, session, undefined, { self });
+      const r = await workers(dd).kill(session, { self });
       await expireAsksOfGone(dd, new Date()); // its asks end with it, everywhere they were shown
       if (r.kind === "not-signalled") {
         throw new LooopError(
@@ -81,7 +79,7 @@ export function registerWorker(under: Command) {
   under.command("tell").description("type a line into a live worker's terminal")
     .argument("<id>").argument("<text>")
     .action(async (id, text) => {
-      await tellSession(await dataDir(), id, text);
+      await workers(await dataDir()).tell(id, text);
       print(`told ${id}`);
     });
 

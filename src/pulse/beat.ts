@@ -31,8 +31,7 @@ import { reapStaleClaims } from "../mailbox/claims.ts";
 import { recordCost } from "../cost/ledger.ts";
 import { runSensors, type SensorLimits } from "../sensor/run.ts";
 import { systemReadings } from "../sensor/system.ts";
-import { pruneSessions } from "../supervisor/prune.ts";
-import { startWorker } from "../supervisor/start.ts";
+import { localWorkers, type WorkerBackend } from "../supervisor/backend.ts";
 import { readGoalActivity } from "../store/activity.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { appendJournal, journalTail } from "../store/journal.ts";
@@ -40,7 +39,7 @@ import type { DataDir } from "../store/layout.ts";
 import { readLedger } from "../store/ledger.ts";
 import { NUDGE, type PulseStateRead, readPulseState, writePulseState } from "../store/pulse_state.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
-import { listSessions, PULSE_ID } from "../store/sessions.ts";
+import { PULSE_ID } from "../store/sessions.ts";
 import { writeReadings } from "../store/snapshots.ts";
 import { type World, worldOf } from "../store/world.ts";
 import { ensureOwnDir, isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
@@ -63,6 +62,8 @@ export type BeatContext = {
   log: Log;
   sensors: SensorLimits;
   decideTimeoutS: number;
+  /** where its workers run (supervisor/backend.ts) */
+  workers: WorkerBackend;
   /** aborted when the pulse stops: sensors, the decide and a run_shell end at once */
   signal?: AbortSignal;
 };
@@ -129,7 +130,7 @@ export function beatContext(
   config: Config,
   opts: { log: Log; sensors: SensorLimits; decideTimeoutS: number; signal?: AbortSignal },
 ): BeatContext {
-  return { dd, config, now: () => new Date(), ...opts };
+  return { dd, config, now: () => new Date(), workers: localWorkers(dd), ...opts };
 }
 
 /** The OS sandbox for this beat; its state is logged when it changes (once per pulse start). */
@@ -267,7 +268,7 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
       passEnv: config.sandbox.pass_env,
     },
   }, {
-    startWorker: (id, brief) => startWorker(dd, { id, brief, config, now: ctx.now() }),
+    startWorker: (id, brief) => ctx.workers.start({ id, brief, config, now: ctx.now() }),
     shell: { runId, timeoutS: RUN_SHELL_TIMEOUT_S, sandbox: sb, net: config.sandbox.run_shell_net, signal: ctx.signal },
   });
   if (outcome.kind === "refused") {
@@ -312,7 +313,7 @@ async function housekeeping(beat: Beat): Promise<void> {
     log("info", "claim.reaped", `claim ${c.name} of dead session ${c.session}`);
   }
   const ttl = parseDuration(ctx.config.session_ttl) ?? 3 * 86400;
-  for (const id of await pruneSessions(dd, ttl, now)) log("info", "session.pruned", `pruned finished session ${id}`);
+  for (const id of await ctx.workers.prune(ttl, now)) log("info", "session.pruned", `pruned finished session ${id}`);
   // What sandboxed code left in scratch/ goes after a day (plain files and empty folders; links
   // are removed as entries, never followed).
   const stale = await removeOlderThan(dd.scratchDir, now.getTime() - TMP_TTL_MS, () => true, { deep: true });
@@ -338,7 +339,7 @@ async function housekeeping(beat: Beat): Promise<void> {
   // A worker that ended on its own is reported once.
   const reported = { ...beat.state.notes.reported_exits };
   let changed = false;
-  for (const s of await listSessions(dd)) {
+  for (const s of await ctx.workers.list()) {
     if (s.id === PULSE_ID || s.status.kind === "running" || !s.meta) continue;
     if (reported[s.id] === s.meta.started) continue;
     reported[s.id] = s.meta.started;

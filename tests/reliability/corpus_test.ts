@@ -8,7 +8,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { eventually, holdSessionLock, killHolder, treeSnapshot } from "../helpers.ts";
 import { type BeatJson, FIXTURES, processesWith, PulseLab, uniqueMark } from "../pulse/helpers.ts";
-import { runBeat } from "../../src/pulse/beat.ts";
+import { beatContext, runBeat } from "../../src/pulse/beat.ts";
 import { loadConfig } from "../../src/store/config.ts";
 import { layout } from "../../src/store/layout.ts";
 import { DEFAULT_SENSOR_LIMITS } from "../../src/sensor/run.ts";
@@ -332,14 +332,10 @@ corpus(
       for (const [k, v] of Object.entries(vars)) Deno.env.set(k, v);
       let result;
       try {
-        result = await runBeat({
-          dd,
-          config: (await loadConfig(dd)).config,
-          now: () => new Date(),
-          log: () => {},
-          sensors: DEFAULT_SENSOR_LIMITS,
-          decideTimeoutS: 1,
-        });
+        const config = (await loadConfig(dd)).config;
+        result = await runBeat(
+          beatContext(dd, config, { log: () => {}, sensors: DEFAULT_SENSOR_LIMITS, decideTimeoutS: 1 }),
+        );
       } finally {
         for (const k of Object.keys(vars)) Deno.env.delete(k);
       }

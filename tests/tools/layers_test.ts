@@ -271,3 +271,19 @@ Deno.test("layers: the real src/ has no import against the layout and no Deno ou
   assert(files.length > 50, `only ${files.length} files`);
   assertEquals(problems, []);
 });
+
+Deno.test("the pulse and the CLI reach workers only through the worker backend (supervisor/backend.ts)", async () => {
+  const offenders: string[] = [];
+  for (const dir of ["pulse", "cli", "cli/ui", "state"]) {
+    for await (const e of Deno.readDir(`${ROOT}/src/${dir}`)) {
+      if (!e.isFile || !e.name.endsWith(".ts")) continue;
+      const text = await Deno.readTextFile(`${ROOT}/src/${dir}/${e.name}`);
+      for (const m of text.matchAll(/from "(?:\.\.\/)+supervisor\/([a-z_]+)\.ts"/g)) {
+        // The session host's own verb and the worker contract's text are not worker operations.
+        const allowed = ["backend", "screen"].includes(m[1]) || (dir === "cli" && e.name === "host.ts" && m[1] === "host");
+        if (!allowed) offenders.push(`src/${dir}/${e.name} imports supervisor/${m[1]}.ts`);
+      }
+    }
+  }
+  assertEquals(offenders, []);
+});

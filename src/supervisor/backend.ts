@@ -1,0 +1,55 @@
+/**
+ * Where workers run (docs/scaling.md): the pulse, the executor's caller and the CLI reach workers
+ * only through a WorkerBackend. `local`, today's detached PTY hosts, is the one implementation.
+ */
+import type { Config } from "../core/config.ts";
+import type { DataDir } from "../store/layout.ts";
+import { listSessions, liveWorkers, sessionFiles, type SessionView, startingWorkers } from "../store/sessions.ts";
+import { KILL_GRACE_MS, type KillOutcome, killSession } from "./kill.ts";
+import { pruneSessions } from "./prune.ts";
+import type { SessionScreen } from "./screen.ts";
+import { startWorker } from "./start.ts";
+import { resizeSession, tellSession } from "./tell.ts";
+
+export type StartRequest = { id: string; brief: string; config: Config; now: Date };
+
+export interface WorkerBackend {
+  readonly kind: "local";
+  /** Start worker `id` on `brief`, after the supervisor's gates; a refusal is a LooopError (startRefusal). */
+  start(req: StartRequest): Promise<{ pid: number }>;
+  /** Every session as recorded, the pulse's own included, with its status (running, exited, killed, done, dead). */
+  list(): Promise<SessionView[]>;
+  /** The workers alive now, and those whose host is still starting. */
+  live(): Promise<string[]>;
+  starting(): Promise<string[]>;
+  /** End worker `id` and everything it started; `self`: the worker ends itself (recorded as done). */
+  kill(id: string, opts?: { graceMs?: number; self?: boolean }): Promise<KillOutcome>;
+  /** Type a line (and Enter) into the worker's terminal, or resize it. */
+  tell(id: string, text: string): Promise<void>;
+  resize(id: string, cols: number, rows: number): Promise<void>;
+  /**
+   * A session's terminal as a screen of `cols` × `rows`, fed from its log (`update()` reads what is
+   * new); the terminal emulator is loaded on first use only, so the pulse never carries it.
+   */
+  screen(id: string, cols: number, rows: number): Promise<SessionScreen>;
+  /** Forget finished sessions older than `ttlS`; their ids. */
+  prune(ttlS: number, now: Date): Promise<string[]>;
+}
+
+export function localWorkers(dd: DataDir): WorkerBackend {
+  return {
+    kind: "local",
+    start: (req) => startWorker(dd, req),
+    list: () => listSessions(dd),
+    live: () => liveWorkers(dd),
+    starting: () => startingWorkers(dd),
+    kill: (id, opts = {}) => killSession(dd, id, opts.graceMs ?? KILL_GRACE_MS, { self: opts.self }),
+    tell: (id, text) => tellSession(dd, id, text),
+    resize: (id, cols, rows) => resizeSession(dd, id, cols, rows),
+    screen: async (id, cols, rows) => {
+      const { SessionScreen } = await import("./screen.ts");
+      return new SessionScreen(sessionFiles(dd, id).output, cols, rows);
+    },
+    prune: (ttlS, now) => pruneSessions(dd, ttlS, now),
+  };
+}
