@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { eventually } from "../helpers.ts";
-import { groupMembers, looopCommandLine, quote, streamLooop, Tmux, withLab } from "./helpers.ts";
+import { groupMembers, looopCommandLine, quote, streamLooop, Tmux, withLab } from "../supervisor/helpers.ts";
 
 /** Where the selected session's screen starts in the watch frame: after the list and its border. */
 const PANE_TOP = 2;

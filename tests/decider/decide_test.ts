@@ -7,7 +7,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { eventually, withTempDir } from "../helpers.ts";
 import { decide, pruneRuns } from "../../src/decider/decide.ts";
 import { layout } from "../../src/store/layout.ts";
-import { FIXTURES, processesWith, uniqueMark } from "./helpers.ts";
+import { FIXTURES, processesWith, uniqueMark } from "../pulse/helpers.ts";
 
 const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("looop-decide-", fn);
 
