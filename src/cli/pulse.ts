@@ -7,6 +7,7 @@ import { runBeat } from "../pulse/beat.ts";
 import { makeLog } from "./ui/events.ts";
 import { journalBeatError, pulseBeatContext, runPulse, takePulseLock } from "../pulse/loop.ts";
 import { expireAsksOfGone } from "../mailbox/ask.ts";
+import { DecideFlightSchema } from "../core/schemas.ts";
 import { readDecideFlight } from "../store/inflight.ts";
 import { HOST_START_MS, isSessionAlive, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
 import type { DataDir } from "../store/layout.ts";
@@ -101,13 +102,15 @@ export function registerPulseHuman(program: Command) {
       ));
       const expired = await expireAsksOfGone(dd, new Date());
       // Then check again: anything still running is said, and the exit code says so.
-      const flight = await readDecideFlight(dd);
+      const record = await readDecideFlight(dd, DecideFlightSchema);
+      const flight = record.kind === "parsed" ? record.value : undefined;
       const survivors = [
         ...(await isSessionAlive(dd, PULSE_ID) ? ["the pulse"] : []),
         ...(await ws.live()).map((id) => `worker ${id}${failed.has(id) ? ` (${failed.get(id)})` : ""}`),
         ...(flight?.pid !== undefined && await processAlive({ pid: flight.pid, start: flight.pid_start })
           ? [`the decide's runner (pid ${flight.pid})`]
           : []),
+        ...(record.kind === "corrupt" ? [`a decide whose record does not parse (${record.error})`] : []),
       ];
       const doc = { pulse, workers_stopped: live, asks_expired: expired.map((a) => a.id), survivors, reaped };
       if (o.json) printJson(doc);

@@ -88,7 +88,8 @@ export const PriceTableSchema = z.record(
  * removed when it ends; a pulse that died mid-decide leaves it for the next one to act on.
  */
 export const DecideFlightSchema = z.object({
-  run_id: z.string().min(1),
+  /** a name under runs/: one path segment */
+  run_id: z.string().regex(/^[\w-]+$/),
   runner: z.string(),
   since: isoTime,
   /** the runner's process, which leads its own process group, once it started */
@@ -135,3 +136,12 @@ export const PulseNotesSchema = z.object({
   last_failure_journaled: z.string().optional(),
 });
 export type PulseNotes = z.infer<typeof PulseNotesSchema>;
+
+/** `.action-wal.json`: the run_shell in flight, written before it starts, removed when it ends. */
+export const ActionWalSchema = z.object({
+  run_id: z.string(),
+  action: z.literal("run_shell"),
+  cmd: z.string(),
+  ts: isoTime,
+});
+export type ActionWal = z.infer<typeof ActionWalSchema>;

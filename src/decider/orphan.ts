@@ -4,7 +4,7 @@
  * lock next ends that group (only while the OS still reports the recorded start time), meters
  * what the runner's stream says it spent, and closes the run.
  */
-import type { DecideFlight } from "../core/schemas.ts";
+import { type DecideFlight, DecideFlightSchema } from "../core/schemas.ts";
 import { summarizeStream } from "../core/stream.ts";
 import { readTextIfExists, writeFileAtomic } from "../sys/fs.ts";
 import { processFacts, signalGroupOfGone } from "../sys/process.ts";
@@ -21,10 +21,18 @@ export type OrphanDecide = {
   costUsd: number | undefined;
 };
 
-/** End the decide a dead pulse left, if any; the caller holds the pulse lock. */
-export async function endOrphanDecide(dd: DataDir): Promise<OrphanDecide | undefined> {
-  const flight = await readDecideFlight(dd);
-  if (!flight) return undefined;
+/**
+ * End the decide a dead pulse left, if any; the caller holds the pulse lock. A record that does
+ * not parse names nothing that can be signalled safely: it is removed and said (`corrupt`).
+ */
+export async function endOrphanDecide(dd: DataDir): Promise<OrphanDecide | { corrupt: string } | undefined> {
+  const read = await readDecideFlight(dd, DecideFlightSchema);
+  if (read.kind === "absent") return undefined;
+  if (read.kind === "corrupt") {
+    await clearDecideFlight(dd);
+    return { corrupt: read.error };
+  }
+  const flight = read.value;
   let ended = false;
   let stranger = false;
   if (flight.pid !== undefined) {

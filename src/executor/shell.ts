@@ -8,7 +8,9 @@ import { gateMove } from "../core/gates.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleMatch } from "../core/irreversible.ts";
 import type { Move } from "../core/moves.ts";
 import { minimalEnv } from "../sys/env.ts";
-import { ensureDir, ensureOwnDir, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { ensureDir, ensureOwnDir, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { readStateFile } from "../store/read.ts";
+import { type ActionWal, ActionWalSchema } from "../core/schemas.ts";
 import { runConfined, type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
 import { type RunOptions, runProcess } from "../sys/spawn.ts";
 import { appendJournal } from "../store/journal.ts";
@@ -21,8 +23,6 @@ type ShellMove = Extract<Move, { action: "run_shell" }>;
 export type ShellOptions = { runId: string; timeoutS: number; sandbox: Sandbox; net: string[]; signal?: AbortSignal };
 
 export const RUN_SHELL_TIMEOUT_S = 300;
-
-export type ActionWal = { run_id: string; action: "run_shell"; cmd: string; ts: string };
 
 export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: ShellOptions): Promise<MoveOutcome> {
   const refusal = gateMove(move, ctx.limits);
@@ -70,8 +70,9 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
 
 /** An intent record left by a run_shell that never finished (the pulse died): report it once. */
 export async function takeInterruptedAction(dd: DataDir): Promise<ActionWal | undefined> {
-  const wal = await readJsonIfExists(dd.actionWal) as ActionWal | undefined;
-  if (wal === undefined) return undefined;
+  const wal = await readStateFile(dd.actionWal, ActionWalSchema);
+  if (wal.kind === "absent") return undefined;
   await removeIfExists(dd.actionWal);
-  return wal && typeof wal.cmd === "string" ? wal : { run_id: "?", action: "run_shell", cmd: "?", ts: "?" };
+  // A record that does not parse still says a run_shell was cut short: reported, with what is unknown.
+  return wal.kind === "parsed" ? wal.value : { run_id: "?", action: "run_shell", cmd: "?", ts: "?" };
 }

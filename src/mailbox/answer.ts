@@ -1,9 +1,9 @@
 /** `_ answer`: resolve a pending ask, once (SPEC §9). */
 import { Exit, LooopError } from "../core/errors.ts";
-import { type Answer, AnswerSchema } from "../core/schemas.ts";
+import { type Answer, AnswerSchema, AskSchema } from "../core/schemas.ts";
 import { safeId } from "../core/ids.ts";
-import { createExclusive, readJsonIfExists, writeFileAtomic } from "../sys/fs.ts";
-import { answerFileExists, pendingAsks, readAsk } from "../store/asks.ts";
+import { createExclusive, writeFileAtomic } from "../sys/fs.ts";
+import { pendingAsks, readAnswer, readAsk } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
 import { howAskEnded } from "./ask.ts";
 
@@ -15,7 +15,15 @@ export async function answerAsk(
   opts: { force?: boolean; now: Date; onCorrupt?: () => void },
 ): Promise<Answer> {
   safeId("ask", id);
-  const ask = await readAsk(dd, id);
+  const read = await readAsk(dd, id, AskSchema);
+  if (read.kind === "corrupt") {
+    throw new LooopError(
+      `ask ${id}'s record does not parse (${read.error})`,
+      "its worker cannot be told; ask again from the worker",
+      Exit.refused,
+    );
+  }
+  const ask = read.kind === "parsed" ? read.value : undefined;
   if (!ask) {
     const pending = await pendingAsks(dd);
     const list = pending.length ? pending.map((a) => `${a.id}\t${a.prompt.split("\n")[0]}`).join("\n") : undefined;
@@ -43,8 +51,9 @@ export async function answerAsk(
   const answer: Answer = { id, answer: text, ts: opts.now.toISOString() };
   const body = JSON.stringify(answer, null, 2) + "\n";
   // A torn or foreign answer file answers nothing: the ask stays answerable, and replacing it is said.
-  const there = await answerFileExists(dd, id);
-  const corrupt = there && !AnswerSchema.safeParse(await readJsonIfExists(dd.answer(id))).success;
+  const existing = await readAnswer(dd, id, AnswerSchema);
+  const there = existing.kind !== "absent";
+  const corrupt = existing.kind === "corrupt";
   if (opts.force || corrupt) {
     await writeFileAtomic(dd.answer(id), body, 0o600);
     if (corrupt) opts.onCorrupt?.();

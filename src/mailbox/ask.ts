@@ -5,13 +5,13 @@
  * was waiting) instead of asking twice. Delivery is at least once: the answer is printed, then
  * the ask is filed as done. Every ask ends (store/asks.ts): answered, expired, or withdrawn.
  */
-import { type Answer, AnswerSchema, type Ask } from "../core/schemas.ts";
+import { type Answer, AnswerSchema, type Ask, AskSchema } from "../core/schemas.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
-import { createExclusive, readJsonIfExists } from "../sys/fs.ts";
+import { createExclusive } from "../sys/fs.ts";
 import { withLock } from "../sys/lock.ts";
 import { waitFor } from "../sys/watch.ts";
-import { askIds, endAsk, openAsks, orphanedAsks, readEndedAsk, readOpenAsk } from "../store/asks.ts";
+import { askIds, endAsk, openAsks, orphanedAsks, readAnswer, readEndedAsk, readOpenAsk } from "../store/asks.ts";
 import type { DataDir } from "../store/layout.ts";
 
 const ASK_WORKER_PREFIX_MAX = 50;
@@ -56,15 +56,16 @@ export async function openAsk(dd: DataDir, req: AskRequest, now: Date): Promise<
   });
 }
 
+/** The answer, once there is one that parses (a corrupt file answers nothing: `_ answer` replaces it). */
 async function readValidAnswer(dd: DataDir, id: string): Promise<Answer | undefined> {
-  const r = AnswerSchema.safeParse(await readJsonIfExists(dd.answer(id)));
-  return r.success ? r.data : undefined;
+  const r = await readAnswer(dd, id, AnswerSchema);
+  return r.kind === "parsed" ? r.value : undefined;
 }
 
 /** The answer reached the worker: the ask ends as answered. */
 export async function deliver(dd: DataDir, id: string, now = new Date()): Promise<void> {
-  const ask = await readOpenAsk(dd, id);
-  if (ask) await endAsk(dd, ask, { state: "answered", now });
+  const ask = await readOpenAsk(dd, id, AskSchema);
+  if (ask.kind === "parsed") await endAsk(dd, ask.value, { state: "answered", now });
 }
 
 /** Every open ask whose worker is gone (killed, exited, dead) ends as expired; returns them. */
@@ -99,12 +100,16 @@ export async function awaitAnswer(dd: DataDir, ask: Ask, timeoutS?: number, poll
   const r = await waitFor([dd.answersDir, dd.asksDir, dd.asksDoneDir], async (): Promise<Outcome | undefined> => {
     const answer = await readValidAnswer(dd, id);
     if (answer) return { kind: "answer", answer };
-    if (await readOpenAsk(dd, id)) return undefined;
-    // Not open any more, and no answer: it ended (expired), or a human deleted it (withdrawn).
-    const ended = await readEndedAsk(dd, id);
-    if (ended?.state && ended.state !== "answered") return { kind: "ended", ask: ended };
+    const open = await readOpenAsk(dd, id, AskSchema);
+    if (open.kind === "parsed") return undefined;
+    // Not open any more, and no answer: it ended (expired), or a human deleted or broke its record (withdrawn).
+    const ended = await readEndedAsk(dd, id, AskSchema);
+    if (ended.kind === "parsed" && ended.value.state && ended.value.state !== "answered") {
+      return { kind: "ended", ask: ended.value };
+    }
     if (await readValidAnswer(dd, id)) return undefined; // answered meanwhile: read it on the next round
-    const withdrawn = await endAsk(dd, ask, { state: "withdrawn", now: new Date(), why: "its record was deleted" });
+    const why = open.kind === "corrupt" ? `its record does not parse (${open.error})` : "its record was deleted";
+    const withdrawn = await endAsk(dd, ask, { state: "withdrawn", now: new Date(), why });
     return { kind: "ended", ask: withdrawn };
   }, {
     timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,

@@ -4,7 +4,7 @@
  */
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
-import type { Claim } from "../core/schemas.ts";
+import { type Claim, ClaimSchema } from "../core/schemas.ts";
 import { removeIfExists, writeFileAtomic } from "../sys/fs.ts";
 import { withLock } from "../sys/lock.ts";
 import { listClaims, readClaim } from "../store/claims.ts";
@@ -16,11 +16,27 @@ export type ClaimOutcome =
   | { kind: "already-yours" }
   | { kind: "taken-over"; from: string };
 
+/**
+ * The claim `name` as recorded, or undefined; one that does not parse names no holder, so nobody
+ * may take or release it until a human looks (fail safe: it may be held).
+ */
+async function heldClaim(dd: DataDir, name: string): Promise<Claim | undefined> {
+  const r = await readClaim(dd, name, ClaimSchema);
+  if (r.kind === "corrupt") {
+    throw new LooopError(
+      `${dd.claim(name)} does not parse (${r.error}): nobody can tell who holds '${name}'`,
+      `remove the file if no session holds the resource, then claim it again`,
+      Exit.refused,
+    );
+  }
+  return r.kind === "parsed" ? r.value : undefined;
+}
+
 export async function claim(dd: DataDir, name: string, session: string, now: Date): Promise<ClaimOutcome> {
   safeId("claim", name);
   safeId("session", session);
   return await withLock(dd.claimsLock, async () => {
-    const held = await readClaim(dd, name);
+    const held = await heldClaim(dd, name);
     if (held?.session === session) return { kind: "already-yours" } as const;
     if (held && await isSessionAlive(dd, held.session)) {
       throw new LooopError(
@@ -39,7 +55,7 @@ export async function unclaim(dd: DataDir, name: string, session: string): Promi
   safeId("claim", name);
   safeId("session", session);
   return await withLock(dd.claimsLock, async () => {
-    const held = await readClaim(dd, name);
+    const held = await heldClaim(dd, name);
     if (!held) return "not-held";
     if (held.session !== session) {
       throw new LooopError(
@@ -57,7 +73,7 @@ export async function unclaim(dd: DataDir, name: string, session: string): Promi
 export async function reapStaleClaims(dd: DataDir): Promise<Claim[]> {
   return await withLock(dd.claimsLock, async () => {
     const reaped: Claim[] = [];
-    for (const c of await listClaims(dd)) {
+    for (const c of await listClaims(dd, ClaimSchema)) {
       if (!(await isSessionAlive(dd, c.session))) {
         await removeIfExists(dd.claim(c.name));
         reaped.push(c);

@@ -6,7 +6,7 @@
  */
 import { type Config } from "../core/config.ts";
 import { Exit, LooopError } from "../core/errors.ts";
-import { ensureDir, readJsonIfExists } from "../sys/fs.ts";
+import { ensureDir } from "../sys/fs.ts";
 import { type Held, PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { processStart, signalGroupOfGone } from "../sys/process.ts";
 import { reapOrphanSandboxes, resetSandbox } from "../sys/sandbox.ts";
@@ -20,7 +20,7 @@ import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
 import { readPulseState, writePulseState } from "../store/pulse_state.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
-import { PULSE_ID, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
+import { PULSE_ID, readSession, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
 import { type BeatContext, beatContext, type BeatResult, runBeat } from "./beat.ts";
 import type { Log } from "../core/log.ts";
 
@@ -64,7 +64,7 @@ export async function takePulseLock(dd: DataDir): Promise<Held> {
     }
     return lock;
   }
-  const meta = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as { pid?: number } | undefined;
+  const { meta } = await readSession(dd, PULSE_ID);
   throw new LooopError(
     `another pulse holds the lock${meta?.pid ? ` (pid ${meta.pid})` : ""}`,
     "stop it with `looop down`, or use another data dir",
@@ -77,6 +77,12 @@ export async function reapOrphanDecide(dd: DataDir): Promise<string | undefined>
   const o = await endOrphanDecide(dd);
   if (!o) return undefined;
   const now = new Date();
+  if ("corrupt" in o) {
+    const line = `decide interrupted: a pulse died during a decide whose record is corrupt (${o.corrupt}); ` +
+      `it was removed, and its runner, if one still runs, cannot be named: check for a stray runner process`;
+    await appendJournal(dd, now, line);
+    return line;
+  }
   const { flight } = o;
   if (o.costUsd !== undefined && o.costUsd > 0) {
     await recordCost(dd, { kind: "tick", id: PULSE_ID, runner: flight.runner, usd: o.costUsd, now });
@@ -126,9 +132,7 @@ export async function runPulse(
 ): Promise<number> {
   // A pulse killed with SIGKILL leaves its helpers (the sandbox's socat bridges) in its process
   // group; the group outlives it only through them, so it is swept before this pulse writes meta.
-  const previous = await readJsonIfExists(sessionFiles(dd, PULSE_ID).meta) as
-    | { pid?: number; pid_start?: string }
-    | undefined;
+  const previous = (await readSession(dd, PULSE_ID)).meta;
   const lock = await takePulseLock(dd);
   const me = selfPid();
   if (previous?.pid && previous.pid !== me) {

@@ -16,6 +16,7 @@ import { goalLine } from "../store/goals.ts";
 import { journalTail } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { readDecideFlight } from "../store/inflight.ts";
+import { shown } from "../store/read.ts";
 import { readLedger } from "../store/ledger.ts";
 import { isSessionAlive, listSessions, PULSE_ID, readSession } from "../store/sessions.ts";
 import { readReadings } from "../store/snapshots.ts";
@@ -124,7 +125,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     isSessionAlive(dd, PULSE_ID),
     readTextIfExists(dd.lastTickHash),
     readSandboxNote(dd),
-    readDecideFlight(dd),
+    readDecideFlight(dd).then(shown),
     readSession(dd, PULSE_ID).then((p) => p.meta),
   ]);
   const live = new Set(sessions.filter((s) => s.state === "running").map((s) => s.id));

@@ -7,8 +7,9 @@
  * So the open part of the mailbox stays small however long the history grows.
  */
 import type { Answer, Ask, AskEnd } from "../core/schemas.ts";
-import { exists, listNames, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { exists, listNames, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
+import { checked, readStateFile, type Schema, type StateRead } from "./read.ts";
 import { PULSE_ID, readSession } from "./sessions.ts";
 
 function isAsk(v: unknown): v is Ask {
@@ -22,27 +23,33 @@ function isAnswer(v: unknown): v is Answer {
   return !!a && typeof a === "object" && typeof a.id === "string" && typeof a.answer === "string";
 }
 
-/** An ask, open or done. */
-export async function readAsk(dd: DataDir, id: string): Promise<Ask | undefined> {
-  const v = (await readJsonIfExists(dd.ask(id))) ?? (await readJsonIfExists(dd.doneAsk(id)));
-  return isAsk(v) ? v : undefined;
+const ASK = checked("an ask", isAsk);
+const ANSWER = checked("an answer", isAnswer);
+
+/**
+ * The reads of an ask: the mailbox, which acts on one, passes AskSchema (core/schemas.ts);
+ * `_ state` and the listings use the hand check.
+ */
+export type AskSchemaLike = Schema<Ask>;
+
+/** An ask, open or (when not open) done. */
+export async function readAsk(dd: DataDir, id: string, schema: AskSchemaLike = ASK): Promise<StateRead<Ask>> {
+  const open = await readStateFile(dd.ask(id), schema);
+  return open.kind === "absent" ? readStateFile(dd.doneAsk(id), schema) : open;
 }
 
 /** The open ask (still in asks/), if it is there. */
-export async function readOpenAsk(dd: DataDir, id: string): Promise<Ask | undefined> {
-  const v = await readJsonIfExists(dd.ask(id));
-  return isAsk(v) ? v : undefined;
+export function readOpenAsk(dd: DataDir, id: string, schema: AskSchemaLike = ASK): Promise<StateRead<Ask>> {
+  return readStateFile(dd.ask(id), schema);
 }
 
 /** The ask's record under asks/done/, once it ended. */
-export async function readEndedAsk(dd: DataDir, id: string): Promise<Ask | undefined> {
-  const v = await readJsonIfExists(dd.doneAsk(id));
-  return isAsk(v) ? v : undefined;
+export function readEndedAsk(dd: DataDir, id: string, schema: AskSchemaLike = ASK): Promise<StateRead<Ask>> {
+  return readStateFile(dd.doneAsk(id), schema);
 }
 
-export async function readAnswer(dd: DataDir, id: string): Promise<Answer | undefined> {
-  const v = await readJsonIfExists(dd.answer(id));
-  return isAnswer(v) ? v : undefined;
+export function readAnswer(dd: DataDir, id: string, schema: Schema<Answer> = ANSWER): Promise<StateRead<Answer>> {
+  return readStateFile(dd.answer(id), schema);
 }
 
 const idsIn = async (dir: string) => (await listNames(dir, ".json")).map((n) => n.slice(0, -5));
@@ -58,8 +65,11 @@ const byTime = (a: Ask, b: Ask) => a.ts.localeCompare(b.ts) || a.id.localeCompar
 export async function openAsks(dd: DataDir): Promise<{ ask: Ask; answered: boolean }[]> {
   const ids = await idsIn(dd.asksDir);
   const rows = await Promise.all(ids.map(async (id) => {
-    const ask = await readJsonIfExists(dd.ask(id));
-    return isAsk(ask) ? { ask, answered: (await readAnswer(dd, id)) !== undefined } : undefined;
+    // A record that does not parse is no ask to list: `_ ask` waiting on it withdraws it, saying why.
+    const ask = await readOpenAsk(dd, id);
+    return ask.kind === "parsed"
+      ? { ask: ask.value, answered: (await readAnswer(dd, id)).kind === "parsed" }
+      : undefined;
   }));
   return rows.filter((r) => r !== undefined).sort((a, b) => byTime(a.ask, b.ask));
 }

@@ -4,8 +4,9 @@
  * mid-decide finds the runner it left behind by it. Read without zod (`_ state`'s fast path).
  */
 import type { DecideFlight } from "../core/schemas.ts";
-import { ensureDir, readJsonIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { ensureDir, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
+import { checked, readStateFile, type Schema, type StateRead } from "./read.ts";
 import { PULSE_ID, sessionFiles } from "./sessions.ts";
 
 const path = (dd: DataDir) => sessionFiles(dd, PULSE_ID).decide;
@@ -17,10 +18,14 @@ function isFlight(v: unknown): v is DecideFlight {
     typeof f.since === "string" && (f.pid === undefined || Number.isInteger(f.pid));
 }
 
-/** The decide in flight; undefined when there is none (a torn or foreign record reads as none). */
-export async function readDecideFlight(dd: DataDir): Promise<DecideFlight | undefined> {
-  const v = await readJsonIfExists(path(dd));
-  return isFlight(v) ? v : undefined;
+const FLIGHT = checked("a decide record", isFlight);
+
+/**
+ * The decide in flight, as recorded. `schema`: the orphan reaper, which signals the pid it names,
+ * reads it against DecideFlightSchema (core/schemas.ts); `_ state` with the hand check.
+ */
+export function readDecideFlight(dd: DataDir, schema: Schema<DecideFlight> = FLIGHT): Promise<StateRead<DecideFlight>> {
+  return readStateFile(path(dd), schema);
 }
 
 export async function writeDecideFlight(dd: DataDir, f: DecideFlight): Promise<void> {

@@ -4,7 +4,8 @@
  * `.lock`). The kernel drops the lock when the host dies, so liveness never trusts a stale PID.
  */
 import type { SessionExit, SessionMeta } from "../core/schemas.ts";
-import { exists, listNames, readJsonIfExists, statIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { exists, listNames, statIfExists, writeFileAtomic } from "../sys/fs.ts";
+import { checked, readStateFile, type StateRead } from "./read.ts";
 import { isLockHeld } from "../sys/lock.ts";
 import type { DataDir } from "./layout.ts";
 
@@ -52,26 +53,48 @@ export type SessionView = {
   status: SessionStatus;
   meta: SessionMeta | undefined;
   exit: SessionExit | undefined;
+  /** its files that did not parse, with why */
+  corrupt?: string[];
 };
 
-function asObject<T>(v: unknown): T | undefined {
-  return v && typeof v === "object" && !Array.isArray(v) ? v as T : undefined;
-}
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const META = checked(
+  "a session meta",
+  (v): v is SessionMeta =>
+    isObject(v) && typeof v.id === "string" && Number.isInteger(v.pid) && Number.isInteger(v.host_pid) &&
+    typeof v.started === "string" && typeof v.state === "string",
+);
+const EXIT = checked(
+  "a session exit",
+  (v): v is SessionExit => isObject(v) && (v.code === null || Number.isInteger(v.code)) && typeof v.ts === "string",
+);
+
+/**
+ * A meta.json that does not parse gives no pid: nothing of the session is ever signalled from it
+ * (kill says so), and its status comes from the lock and exit.json alone. Said in `corrupt`.
+ */
+const value = <T>(r: StateRead<T>, file: string, corrupt: string[]): T | undefined => {
+  if (r.kind === "corrupt") corrupt.push(`${file}: ${r.error}`);
+  return r.kind === "parsed" ? r.value : undefined;
+};
 
 export async function readSession(dd: DataDir, id: string): Promise<SessionView> {
   const f = sessionFiles(dd, id);
-  const [alive, meta, exit] = await Promise.all([
+  const [alive, metaRead, exitRead] = await Promise.all([
     isSessionAlive(dd, id),
-    readJsonIfExists(f.meta).then((v) => asObject<SessionMeta>(v)),
-    readJsonIfExists(f.exit).then((v) => asObject<SessionExit>(v)),
+    readStateFile(f.meta, META),
+    readStateFile(f.exit, EXIT),
   ]);
+  const corrupt: string[] = [];
+  const meta = value(metaRead, "meta.json", corrupt);
+  const exit = value(exitRead, "exit.json", corrupt);
   let status: SessionStatus;
   if (alive) status = { kind: "running" };
   else if (meta?.state === "killed") status = { kind: "killed" };
   else if (meta?.state === "done") status = { kind: "done" };
   else if (exit) status = { kind: "exited", code: exit.code ?? null };
   else status = { kind: "dead" };
-  return { id, status, meta, exit };
+  return { id, status, meta, exit, ...(corrupt.length ? { corrupt } : {}) };
 }
 
 /** The pulse first (when it has ever run), then every worker session. */

@@ -1,21 +1,19 @@
 /** snapshots/: each beat's readings, `sensor-<name>.json` and `sys-<name>.json`. */
-import {
-  ensureDir,
-  listNames,
-  readJsonIfExists,
-  readTextIfExists,
-  removeIfExists,
-  writeFileAtomic,
-} from "../sys/fs.ts";
+import { ensureDir, listNames, readJson, readTextIfExists, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
 
-/** snapshot name (file name without .json) → reading. Unparseable files are skipped. */
+/**
+ * snapshot name (file name without .json) → reading, as the last beat left them (for `_ state`
+ * and `_ wait`; the beat itself hashes what it sensed). A file that does not parse is left out:
+ * the next beat writes every reading again.
+ */
 export async function readReadings(dd: DataDir): Promise<Record<string, unknown>> {
   const names = await listNames(dd.snapshotsDir, ".json");
-  const values = await Promise.all(names.map((n) => readJsonIfExists(`${dd.snapshotsDir}/${n}`)));
+  const values = await Promise.all(names.map((n) => readJson(`${dd.snapshotsDir}/${n}`)));
   const out: Record<string, unknown> = {};
   names.forEach((n, i) => {
-    if (values[i] !== undefined) out[n.slice(0, -5)] = values[i];
+    const v = values[i];
+    if (v.kind === "parsed") out[n.slice(0, -5)] = v.value;
   });
   return out;
 }

@@ -5,7 +5,8 @@
  */
 import { LooopError } from "../core/errors.ts";
 import type { SessionMeta } from "../core/schemas.ts";
-import { appendLines, listNames, openAppend, readJsonIfExists, readTextIfExists, removeIfExists } from "../sys/fs.ts";
+import { appendLines, listNames, openAppend, readTextIfExists, removeIfExists } from "../sys/fs.ts";
+import { checked, readStateFile } from "../store/read.ts";
 import { PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { killGroup, processFacts } from "../sys/process.ts";
 import { type PtyExit, spawnPty } from "../sys/pty.ts";
@@ -31,16 +32,31 @@ type InboxHandlers = {
  * carries out each and removes it. Lines are typed into the terminal; a kill request ends the
  * worker's group, which the host knows for sure as its own child (no pid read from a file).
  */
+const KILL_REQUEST = checked("a kill request", (v): v is { grace_ms: number } => {
+  const g = (v as { grace_ms?: unknown } | null)?.grace_ms;
+  return typeof g === "number" && g >= 0;
+});
+const RESIZE_REQUEST = checked("a resize request", (v): v is { cols: number; rows: number } => {
+  const r = v as { cols?: unknown; rows?: unknown } | null;
+  return Number.isInteger(r?.cols) && Number.isInteger(r?.rows) && (r!.cols as number) > 0 && (r!.rows as number) > 0;
+});
+const LAUNCH = checked("a launch record", (v): v is Launch => {
+  const l = v as Launch | null;
+  return typeof l?.command === "string" && l.command !== "" && typeof l.runner === "string" &&
+    Number.isInteger(l.cols) && Number.isInteger(l.rows);
+});
+
 async function drainInbox(inbox: string, on: InboxHandlers) {
   const { write, resize } = on;
   for (const name of await listNames(inbox)) {
     const path = `${inbox}/${name}`;
     if (name.endsWith(".kill.json")) {
-      const r = await readJsonIfExists(path) as { grace_ms?: number } | undefined;
-      on.end(typeof r?.grace_ms === "number" && r.grace_ms >= 0 ? r.grace_ms : 5000);
+      // A kill request that does not parse is still a kill request: the usual grace.
+      const r = await readStateFile(path, KILL_REQUEST);
+      on.end(r.kind === "parsed" ? r.value.grace_ms : KILL_GRACE_MS);
     } else if (name.endsWith(".resize.json")) {
-      const r = await readJsonIfExists(path) as { cols?: number; rows?: number } | undefined;
-      if (r?.cols && r?.rows) resize(r.cols, r.rows);
+      const r = await readStateFile(path, RESIZE_REQUEST);
+      if (r.kind === "parsed") resize(r.value.cols, r.value.rows);
     } else if (name.endsWith(".txt")) {
       const text = await readTextIfExists(path).catch(() => undefined);
       if (text !== undefined) write(text);
@@ -77,10 +93,14 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
   const lock = await tryLockExclusive(f.hostLock, PROBE_GRACE_MS);
   if (!lock) throw new LooopError(`session ${id} already has a host`, "");
   try {
-    const launch = await readJsonIfExists(f.launch) as Launch | undefined;
-    if (!launch?.command) {
-      throw new LooopError(`session ${id} has no launch.json`, "start it with `looop _ worker start`");
+    const read = await readStateFile(f.launch, LAUNCH);
+    if (read.kind !== "parsed") {
+      const what = read.kind === "absent"
+        ? "has no launch.json"
+        : `has a launch.json that does not parse (${read.error})`;
+      throw new LooopError(`session ${id} ${what}`, "start it with `looop _ worker start`");
     }
+    const launch = read.value;
     const env = wholeEnv({
       LOOOP_SESSION_ID: id,
       LOOOP_RUNNER: launch.runner,

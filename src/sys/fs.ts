@@ -229,12 +229,6 @@ export async function readJson(path: string): Promise<JsonRead> {
   }
 }
 
-/** Parse a JSON file; undefined when it is missing or not JSON (a half-written file cannot exist). */
-export async function readJsonIfExists(path: string): Promise<unknown> {
-  const r = await readJson(path);
-  return r.kind === "parsed" ? r.value : undefined;
-}
-
 /** The last `maxBytes` of a file (for journal tails), or "" when missing. */
 export function readTail(path: string, maxBytes: number): Promise<string> {
   assertNoLink(path);

@@ -346,3 +346,45 @@ Deno.test("a worker with a 64-character id can still ask: the ask id stays a saf
     assertEquals((await openAsk(dd, { worker, prompt: "one" }, NOW)).ask.id, a.ask.id);
   });
 });
+
+Deno.test("a claim file that does not parse names no holder: claim, unclaim and the reaper leave it, saying why", async () => {
+  await withDataDir(async (dd) => {
+    await Deno.writeTextFile(dd.claim("branch"), `{"session": 7}`); // JSON, not a claim
+    for (const attempt of [() => claim(dd, "branch", "s1", NOW), () => unclaim(dd, "branch", "s1")]) {
+      const e = await looopError(attempt());
+      assertEquals(e.code, 1);
+      assertMatch(
+        e.what,
+        /claims\/branch\.json does not parse \(session: Invalid input: expected string, received number\): nobody can tell who holds 'branch'$/,
+      );
+      assertMatch(e.fix, /remove the file if no session holds the resource/);
+    }
+    assertEquals(await reapStaleClaims(dd), []);
+    assertEquals(await Deno.readTextFile(dd.claim("branch")), `{"session": 7}`, "fail safe: it may be held");
+  });
+});
+
+Deno.test("an ask whose record stops parsing unblocks its _ ask as withdrawn, saying why; _ answer refuses it", async () => {
+  await withDataDir(async (dd) => {
+    const { ask } = await openAsk(dd, { worker: "w1", prompt: "go?" }, NOW);
+    const waiting = awaitAnswer(dd, ask, 30, 50).then(() => undefined, (e) => e);
+    await Deno.writeTextFile(dd.ask(ask.id), "{ torn");
+    const e = await waiting;
+    assert(e instanceof LooopError, String(e));
+    assertEquals(e.code, 4);
+    const done = JSON.parse(await Deno.readTextFile(dd.doneAsk(ask.id)));
+    assertEquals(done.state, "withdrawn");
+    assertMatch(done.why, /^its record does not parse \(/);
+
+    const other = (await openAsk(dd, { worker: "w1", prompt: "again?" }, NOW)).ask;
+    await Deno.writeTextFile(dd.ask(other.id), `{"id": "${other.id}"}`);
+    const refused = await looopError(answerAsk(dd, other.id, "yes", { now: NOW }));
+    assertEquals(refused.code, 1);
+    assertMatch(refused.what, new RegExp(`^ask ${other.id}'s record does not parse \\(`));
+    await assertNoFile(dd.answer(other.id));
+  });
+});
+
+async function assertNoFile(path: string): Promise<void> {
+  assert(!(await Deno.stat(path).then(() => true, () => false)), `${path} exists`);
+}

@@ -55,3 +55,19 @@ Deno.test("a corrupt .pulse.json, .last-decide.json and .last-tick-hash: each na
     assertEquals(countMatching(await lab.journal(), /is corrupt/), 3, "each once");
   });
 });
+
+Deno.test("a forged decide record (a run_id with ../) is never acted on: removed, journaled, nothing written outside", async () => {
+  await withLab({}, async (lab) => {
+    const outside = `${lab.dir}/../escaped`;
+    await Deno.mkdir(`${lab.dir}/sessions/pulse`, { recursive: true });
+    await Deno.writeTextFile(
+      `${lab.dir}/sessions/pulse/decide.json`,
+      JSON.stringify({ run_id: "../../escaped", runner: "pi", since: "2026-01-01T00:00:00Z", pid: 1 }),
+    );
+    await lab.beatExpect(0, "moved");
+    const line = (await lab.journal()).find((l) => l.includes("decide interrupted"));
+    assertMatch(line ?? "", /whose record is corrupt \(run_id: .+\); it was removed/);
+    assert(!(await lab.exists("sessions/pulse/decide.json")), "the record is gone");
+    assert(!(await Deno.stat(outside).then(() => true, () => false)), "nothing was written outside the data dir");
+  });
+});
