@@ -31,7 +31,10 @@ export async function askBench(rounds = 20) {
       }
       await new Promise((r) => setTimeout(r, 100)); // let `_ ask` reach its wait
       const t0 = performance.now();
-      const answer = new Deno.Command(LOOOP[0], { args: [...LOOOP.slice(1), "_", "answer", id, "yes"], env }).output();
+      // The human answers, from outside any worker session (a worker may not answer asks).
+      const human = { LOOOP_DATA_DIR: dir, NO_COLOR: "1" };
+      const answer = new Deno.Command(LOOOP[0], { args: [...LOOOP.slice(1), "_", "answer", id, "yes"], env: human })
+        .output();
       let landed = 0;
       const watchLanding = (async () => {
         while (!landed) {
@@ -43,9 +46,15 @@ export async function askBench(rounds = 20) {
           }
         }
       })();
+      // An answer that fails releases nothing: end the ask rather than wait forever.
+      const answered = answer.then((r) => {
+        if (r.code !== 0) ask.kill("SIGKILL");
+        return r;
+      });
       const out = await ask.output();
       const t1 = performance.now();
-      await answer;
+      const a = await answered;
+      if (a.code !== 0) throw new Error(`_ answer exited ${a.code}: ${new TextDecoder().decode(a.stderr)}`);
       await watchLanding;
       if (out.code !== 0) throw new Error(`_ ask exited ${out.code}: ${new TextDecoder().decode(out.stderr)}`);
       total.push(t1 - t0);
