@@ -1,6 +1,6 @@
 /** The pulse's verbs: `up`, `down` (human), `_ beat` and the hidden `_ pulse` (steer). */
 import type { Command } from "@commander-js/extra-typings";
-import { type Config, resolveRunner, runnerNames } from "../core/config.ts";
+import { type Config, resolveRunner, runnerNames, runnerProblem } from "../core/config.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { commandProgram } from "../core/shell.ts";
 import { runBeat } from "../pulse/beat.ts";
@@ -163,7 +163,7 @@ function checkRunner(dd: DataDir, cfg: Config): void {
   if (!runner) {
     const known = runnerNames(cfg);
     throw new LooopError(
-      `runner '${cfg.default}' has no tick or no interactive command`,
+      runnerProblem(cfg),
       `set "default" in ${dd.configPath} to one of ${
         known.join(", ")
       }, or define runners.${cfg.default}.tick and .interactive`,

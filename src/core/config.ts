@@ -132,6 +132,11 @@ export function parseConfig(text: string | undefined, file: string): LoadedConfi
   return { config: r.data, warnings };
 }
 
+/** What is wrong when the default runner does not resolve (each caller adds its own fix). */
+export function runnerProblem(config: Config): string {
+  return `runner '${config.default}' has no tick or no interactive command`;
+}
+
 /** The runner named `name`: the preset with the user's fields over it. */
 export function resolveRunner(config: Config, name = config.default): Runner | undefined {
   const merged = { ...RUNNER_PRESETS[name], ...config.runners[name] };

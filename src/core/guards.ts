@@ -56,28 +56,44 @@ export function backoffGuard(state: PulseState, now: Date, hash: string): Verdic
   };
 }
 
+/**
+ * A budget pause (`why` names it, `day` the note that keeps its notice to once a local day):
+ * warned every beat, journaled the first time each day.
+ */
+function budgetPause(
+  state: PulseState,
+  now: Date,
+  why: "budget" | "unmetered",
+  day: "budget_day" | "unmetered_day",
+  msg: string,
+  fields?: Record<string, unknown>,
+): Pause {
+  const today = localDay(now);
+  const first = state.notes[day] !== today;
+  return {
+    kind: "pause",
+    why,
+    event: "budget.pause",
+    level: "warn",
+    msg,
+    ...(fields ? { fields } : {}),
+    ...(first ? { journal: msg, notes: { ...state.notes, [day]: today } } : {}),
+  };
+}
+
 /** The budget breaker: today's spend (`spentUsd`, local day) at or over max_daily_usd pauses until midnight. */
 export function budgetGuard(state: PulseState, now: Date, config: Config, spentUsd: number): Verdict {
   const budget = config.max_daily_usd;
   if (budget === undefined || spentUsd < budget) return GO;
   const msg = `daily budget reached (${usdText(spentUsd)} ≥ ${usdText(budget)}) — AI paused until local midnight`;
-  const today = localDay(now);
-  return {
-    kind: "pause",
-    why: "budget",
-    event: "budget.pause",
-    level: "warn",
-    msg,
-    fields: { spent: spentUsd, budget },
-    ...(state.notes.budget_day !== today ? { journal: msg, notes: { ...state.notes, budget_day: today } } : {}),
-  };
+  return budgetPause(state, now, "budget", "budget_day", msg, { spent: spentUsd, budget });
 }
 
 /** Decides in a row whose runner reported no cost, after which a budget cannot be kept. */
 export const UNMETERED_LIMIT = 3;
 
 /**
- * With a budget, a runner (its config, `runnerKey`) that reported no cost for UNMETERED_LIMIT
+ * With a budget, a runner (its config, `runner.key`) that reported no cost for UNMETERED_LIMIT
  * decides in a row pauses decides: fail closed, and say how to declare its cost.
  */
 export function unmeteredGuard(
@@ -91,15 +107,7 @@ export function unmeteredGuard(
   const msg = `budget set but runner '${config.default}' reported no cost for ${UNMETERED_LIMIT} decides — AI ` +
     `paused: declare "cost": {"type", "pointer", "mode"} for it under "runners" in ${runner.configPath}, or ` +
     `remove max_daily_usd`;
-  const today = localDay(now);
-  return {
-    kind: "pause",
-    why: "unmetered",
-    event: "budget.pause",
-    level: "warn",
-    msg,
-    ...(state.notes.unmetered_day !== today ? { journal: msg, notes: { ...state.notes, unmetered_day: today } } : {}),
-  };
+  return budgetPause(state, now, "unmetered", "unmetered_day", msg);
 }
 
 /**

@@ -3,7 +3,7 @@
  * Everything it knows comes from the data dir, so a beat after a crash simply starts over; the
  * pulse's own state is read once at the start and written once at the end.
  */
-import { type Config, resolveRunner, type Runner } from "../core/config.ts";
+import { type Config, resolveRunner, type Runner, runnerProblem } from "../core/config.ts";
 import { spentToday } from "../core/cost.ts";
 import { whatChanged } from "../core/diff.ts";
 import {
@@ -99,8 +99,7 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
       return fail(
         beat,
         world,
-        `runner '${config.default}' has no tick or no interactive command — set ` +
-          `runners.${config.default}.tick and .interactive in ${dd.configPath}`,
+        `${runnerProblem(config)} — set runners.${config.default}.tick and .interactive in ${dd.configPath}`,
         "no-move",
       );
     }

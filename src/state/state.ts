@@ -63,16 +63,14 @@ async function readBudget(dd: DataDir): Promise<{ budget: number | null; error: 
   const sha256 = await sha256Hex(text);
   const known = await readConfigFacts(dd);
   if (known?.sha256 === sha256) return { budget: known.budget, error: known.error };
-  const { parseConfig, resolveRunner }: typeof import("../core/config.ts") = await import(
+  const { parseConfig, resolveRunner, runnerProblem }: typeof import("../core/config.ts") = await import(
     new URL("../core/config.ts", import.meta.url).href
   );
   let facts: ConfigFacts;
   try {
     const { config } = parseConfig(text, dd.configPath);
     const b = config.max_daily_usd;
-    const error = resolveRunner(config)
-      ? null
-      : `runner '${config.default}' has no tick or no interactive command — set "default" to a known runner`;
+    const error = resolveRunner(config) ? null : `${runnerProblem(config)} — set "default" to a known runner`;
     facts = { sha256, budget: typeof b === "number" && b > 0 ? b : null, error };
   } catch (e) {
     facts = { sha256, budget: null, error: e instanceof Error ? e.message : String(e) };

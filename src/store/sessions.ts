@@ -122,6 +122,9 @@ export async function liveWorkers(dd: DataDir): Promise<string[]> {
 /** How long a worker's host may take from its launch file to its meta. */
 export const HOST_START_MS = 15_000;
 
+/** How long a worker being ended has between SIGTERM and SIGKILL to its process group. */
+export const KILL_GRACE_MS = 5000;
+
 /**
  * Ids of the workers being started right now: launched (launch.json written) within HOST_START_MS,
  * but with no host holding the lock and no meta yet.

@@ -4,8 +4,15 @@
  */
 import type { Config } from "../core/config.ts";
 import type { DataDir } from "../store/layout.ts";
-import { listSessions, liveWorkers, sessionFiles, type SessionView, startingWorkers } from "../store/sessions.ts";
-import { KILL_GRACE_MS, type KillOutcome, killSession } from "./kill.ts";
+import {
+  KILL_GRACE_MS,
+  listSessions,
+  liveWorkers,
+  sessionFiles,
+  type SessionView,
+  startingWorkers,
+} from "../store/sessions.ts";
+import { type KillOutcome, killSession } from "./kill.ts";
 import { pruneSessions } from "./prune.ts";
 import type { SessionScreen } from "./screen.ts";
 import { startWorker } from "./start.ts";

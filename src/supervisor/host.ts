@@ -8,15 +8,13 @@ import type { SessionMeta } from "../core/schemas.ts";
 import { appendLines, listNames, openAppend, readTextIfExists, removeIfExists } from "../sys/fs.ts";
 import { checked, readStateFile } from "../store/read.ts";
 import { PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
-import { killGroup, processFacts } from "../sys/process.ts";
+import { killGroup, processFacts, selfPid } from "../sys/process.ts";
 import { type PtyExit, spawnPty } from "../sys/pty.ts";
 import { runActorGroup, untilAborted } from "../sys/actors.ts";
 import { wholeEnv } from "../sys/env.ts";
-import { selfPid } from "../sys/self.ts";
 import { watchUntil } from "../sys/watch.ts";
-import { KILL_GRACE_MS } from "./kill.ts";
 import type { DataDir } from "../store/layout.ts";
-import { sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
+import { KILL_GRACE_MS, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
 import { SessionScreen } from "./screen.ts";
 import type { Launch } from "./start.ts";
 

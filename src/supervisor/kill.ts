@@ -8,10 +8,16 @@ import { exists, writeFileAtomic } from "../sys/fs.ts";
 import { type Signal, signalGroupOfGone, type SignalOutcome, signalVerified } from "../sys/process.ts";
 import { waitFor } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
-import { isSessionAlive, PULSE_ID, readSession, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
+import {
+  isSessionAlive,
+  KILL_GRACE_MS,
+  PULSE_ID,
+  readSession,
+  sessionFiles,
+  writeExit,
+  writeMeta,
+} from "../store/sessions.ts";
 import { requestEnd } from "./tell.ts";
-
-export const KILL_GRACE_MS = 5000;
 
 export type KillOutcome =
   | { kind: "killed"; forced: boolean }

@@ -2,7 +2,7 @@
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
 import { writeFileAtomic } from "../sys/fs.ts";
-import { selfPid } from "../sys/self.ts";
+import { selfPid } from "../sys/process.ts";
 import type { DataDir } from "../store/layout.ts";
 import { isSessionAlive, PULSE_ID, sessionFiles } from "../store/sessions.ts";
 

@@ -33,6 +33,11 @@ export function spawnDetached(
   return child.pid;
 }
 
+/** This process's pid. */
+export function selfPid(): number {
+  return Deno.pid;
+}
+
 /** A signal by name, as the OS knows it. */
 export type Signal = Deno.Signal;
 

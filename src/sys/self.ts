@@ -16,11 +16,6 @@ export function selfArgv(): string[] {
   return isCompiled() ? [Deno.execPath()] : [Deno.execPath(), "run", "--quiet", ...PERMISSION_FLAGS, MAIN.pathname];
 }
 
-/** This process's pid. */
-export function selfPid(): number {
-  return Deno.pid;
-}
-
 /** The running executable (Deno itself when run from source). */
 export function execPath(): string {
   return Deno.execPath();
