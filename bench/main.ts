@@ -7,6 +7,7 @@ import { pulseBenches } from "./pulse_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
 import { spawnBench } from "./spawn_bench.ts";
 import { decideBench } from "./decide_bench.ts";
+import { promptBench, reportPrompt } from "./prompt_bench.ts";
 
 const s = await stateBench();
 console.log(
@@ -25,3 +26,4 @@ for (const line of await pulseBenches()) console.log(line);
 console.log(await spawnBench());
 console.log(await sandboxBench());
 for (const line of await decideBench()) console.log(line);
+console.log(reportPrompt(await promptBench()));

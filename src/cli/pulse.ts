@@ -9,6 +9,8 @@ import { journalBeatError, pulseBeatContext, runPulse, takePulseLock } from "../
 import { expireAsksOfGone } from "../mailbox/ask.ts";
 import { DecideFlightSchema } from "../core/schemas.ts";
 import { readDecideFlight } from "../store/inflight.ts";
+import { appendJournal } from "../store/journal.ts";
+import { clearPause, readPause, writePause } from "../store/pause.ts";
 import { HOST_START_MS, isSessionAlive, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
 import type { DataDir } from "../store/layout.ts";
 import { useColour } from "../sys/env.ts";
@@ -43,6 +45,34 @@ async function until(dd: DataDir, alive: boolean, ms: number, since?: number): P
 }
 
 export function registerPulseHuman(program: Command) {
+  program.command("pause").description(
+    "emergency stop: no decides and no new workers until `looop resume` (sensing goes on; workers keep running)",
+  )
+    .option("--reason <text>", "why, for the journal, `_ state` and the pulse log")
+    .action(async (o) => {
+      const dd = await dataDir();
+      const reason = (o.reason ?? "").replace(/\s+/g, " ").trim().slice(0, 200);
+      const now = new Date();
+      const already = await readPause(dd);
+      await writePause(dd, { since: already?.since ?? now.toISOString(), reason: reason || already?.reason || "" });
+      if (!already) await appendJournal(dd, now, `paused by hand${reason ? `: ${reason}` : ""}`);
+      print(
+        already
+          ? `already paused since ${already.since}`
+          : "paused: no decides and no new workers until `looop resume`",
+      );
+    });
+
+  program.command("resume").description("lift `looop pause`: decides and new workers resume")
+    .action(async () => {
+      const dd = await dataDir();
+      const paused = await readPause(dd);
+      if (!paused) return print("not paused");
+      await clearPause(dd);
+      await appendJournal(dd, new Date(), `resumed by hand (paused since ${paused.since})`);
+      print("resumed");
+    });
+
   program.command("up").description("start the pulse, detached (idempotent)")
     .option("--json", "print one JSON document (with --foreground: the log as NDJSON)")
     .option("--foreground", "run the pulse in this process, logging to stdout (for systemd, launchd, tests)")

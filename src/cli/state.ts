@@ -19,6 +19,10 @@ export function renderState(s: StateDoc, now: Date): string {
   out.push(
     `${bold("pulse")}     ${s.pulse.up ? `up${s.pulse.runner ? ` (${s.pulse.runner})` : ""}${deciding}` : "down"}`,
   );
+  if (s.pulse.paused) {
+    const why = s.pulse.paused.reason ? `: ${s.pulse.paused.reason}` : "";
+    out.push(`${bold("paused")}    since ${s.pulse.paused.since}${why} (no decides, no new workers; \`looop resume\`)`);
+  }
   out.push(`${bold("data dir")}  ${s.data_dir}`);
   if (s.sandbox) out.push(`${bold("sandbox")}   ${s.sandbox}`);
   if (s.config.error) {

@@ -13,7 +13,7 @@ export type PulseState = { lastHash?: string; backoff?: Backoff; lastDecide?: Wo
 
 export type Pause = {
   kind: "pause";
-  why: "backoff" | "budget" | "unmetered";
+  why: "paused" | "backoff" | "budget" | "unmetered";
   /** the log event and its line */
   event: string;
   level: "info" | "warn";
@@ -37,6 +37,19 @@ export function usdText(n: number): string {
 /** min(60 s × 2^(n-1), 5 min) after n failed decides in a row. */
 export function backoffDelayS(failures: number): number {
   return Math.min(60 * 2 ** Math.max(0, failures - 1), 300);
+}
+
+/** The emergency stop (`looop pause`): while it stands, no decide at all; sensing goes on. */
+export function pausedGuard(paused: { since: string; reason: string } | undefined): Verdict {
+  if (!paused) return GO;
+  return {
+    kind: "pause",
+    why: "paused",
+    event: "paused",
+    level: "info",
+    msg: `paused by a human since ${paused.since}${paused.reason ? ` (${paused.reason})` : ""}: no decides and no ` +
+      "new workers until `looop resume`",
+  };
 }
 
 /** Backoff: failed decides wait, unless the world moved since the failure. */

@@ -1,9 +1,11 @@
 /**
- * The decide prompt (SPEC §6). A stable prefix (instructions and the constitution, identical on
- * every beat so runners can cache it), then the world. Every section has a cap and the whole a
+ * The decide prompt (SPEC §6), ordered so that what changes least comes first and a runner's
+ * prompt cache keeps the longest prefix: instructions and the constitution (identical on every
+ * beat), the PLAYBOOK, the goals, then the readings, asks, what changed, a run_shell's output,
+ * the last failure, fairness, the journal, and NOW last. Every section has a cap and the whole a
  * budget; the largest sections are trimmed first.
  */
-import type { Ask } from "./schemas.ts";
+import type { Ask, ShellOutput } from "./schemas.ts";
 
 export const CONSTITUTION =
   `These rules are fixed in looop. They come before the PLAYBOOK and override it; no move can change them.
@@ -31,12 +33,17 @@ Ids are 1-64 characters of letters, digits, '.', '_' or '-', not starting with '
 
 export type PromptInputs = {
   localTime: string;
+  /** e.g. "UTC+01:00, Europe/Paris" */
+  timeZone: string;
   playbook: string;
   goals: { id: string; text: string }[];
   readings: Record<string, unknown>;
-  asks: Ask[];
+  /** each with whether its worker runs now (stranded: no running session to give the answer to) */
+  asks: (Ask & { live: boolean })[];
   fairness: { goal: string; lastActedS: number | null } | undefined;
   whatChanged: string[];
+  /** the last run_shell's result, shown to the one decide after it */
+  shellOutput: ShellOutput | undefined;
   lastFailure: string | undefined;
   journal: string[];
 };
@@ -54,6 +61,16 @@ function trimTo(body: string, cap: number): string {
   return body.slice(0, cap) + `\n… [trimmed ${body.length - cap} characters]`;
 }
 
+/** The last run_shell, as the decide after it sees it: what ran, how it ended, the ends of its output. */
+function shellSection(s: ShellOutput): string {
+  const denied = s.denied
+    ? "\nThe OS sandbox refused something this command tried (a write outside scratch/, or a host not allowed): " +
+      "a zero exit does not mean it did what was meant."
+    : "";
+  return `Your last move ran (run ${s.run_id}): ${s.cmd}\nIt ended: ${s.status}.${denied}\n` +
+    `--- stdout (end) ---\n${s.stdout_tail || "(empty)"}\n--- stderr (end) ---\n${s.stderr_tail || "(empty)"}`;
+}
+
 export function buildPrompt(p: PromptInputs): string {
   const prefix = `${header("INSTRUCTIONS")}\n${INSTRUCTIONS}\n\n${header("CONSTITUTION")}\n${CONSTITUTION}\n`;
   const goals = p.goals.length
@@ -64,7 +81,14 @@ export function buildPrompt(p: PromptInputs): string {
       .join("\n")
     : "(none)";
   const asks = p.asks.length
-    ? p.asks.map((a) => `- ${a.id} (worker ${a.worker}): ${a.prompt.replace(/\s+/g, " ")}`).join("\n")
+    ? p.asks.map((a) => {
+      const how = [
+        a.live ? "live" : "stranded: its worker has no running session",
+        ...(a.options?.length ? [`options: ${a.options.join(" | ")}`] : []),
+        ...(a.ref ? [`ref: ${a.ref}`] : []),
+      ];
+      return `- ${a.id} (worker ${a.worker}; ${how.join("; ")}): ${a.prompt.replace(/\s+/g, " ")}`;
+    }).join("\n")
     : "(none)";
   const fairness = p.fairness
     ? `The most neglected goal is "${p.fairness.goal}" (${
@@ -74,7 +98,6 @@ export function buildPrompt(p: PromptInputs): string {
     }). Prefer it this beat if it is ready and not clearly lower priority; otherwise say in the journal why not.`
     : "(no goals)";
   const sections: Section[] = [
-    { title: "NOW", body: `Local time: ${p.localTime}`, cap: 200 },
     { title: "PLAYBOOK", body: p.playbook.trimEnd() || "(empty)", cap: 32_000 },
     { title: "GOALS", body: goals, cap: 64_000 },
     { title: "SENSOR READINGS", body: readings, cap: 48_000 },
@@ -83,12 +106,14 @@ export function buildPrompt(p: PromptInputs): string {
       body: `These wait on a human. They are not yours to answer; do not duplicate work that waits on them.\n${asks}`,
       cap: 8_000,
     },
-    { title: "FAIRNESS", body: fairness, cap: 1_000 },
     { title: "WHAT CHANGED", body: p.whatChanged.join("\n") || "(nothing: a scheduled or forced beat)", cap: 4_000 },
+    ...(p.shellOutput ? [{ title: "RUN_SHELL OUTPUT", body: shellSection(p.shellOutput), cap: 6_000 }] : []),
     ...(p.lastFailure
       ? [{ title: "LAST FAILURE", body: `The previous decide failed: ${p.lastFailure}`, cap: 2_000 }]
       : []),
+    { title: "FAIRNESS", body: fairness, cap: 1_000 },
     { title: "RECENT JOURNAL", body: p.journal.join("\n") || "(empty)", cap: 6_000 },
+    { title: "NOW", body: `Local time: ${p.localTime} (${p.timeZone})`, cap: 200 },
   ];
   for (const s of sections) s.body = trimTo(s.body, s.cap);
   // Over budget: trim the largest section, again and again, never below 1,000 characters.

@@ -121,6 +121,20 @@ export const WorldViewSchema = z.object({
   playbook: z.string(),
 });
 
+/** What a run_shell left for the next decide to see (RUN_SHELL OUTPUT, SPEC §6): shown once, then dropped. */
+export const ShellOutputSchema = z.object({
+  run_id: z.string(),
+  cmd: z.string(),
+  /** "exit 0", "exit 1", "timed out after 300s", "killed by SIGKILL", … */
+  status: z.string(),
+  code: z.number().int().nullable(),
+  stdout_tail: z.string(),
+  stderr_tail: z.string(),
+  /** the OS sandbox refused something the command tried (a write outside scratch/, a host not allowed) */
+  denied: z.boolean(),
+});
+export type ShellOutput = z.infer<typeof ShellOutputSchema>;
+
 /** `.pulse.json`: the pulse's once-only notices and counters. */
 export const PulseNotesSchema = z.object({
   /** local day on which the budget notice was journaled */
@@ -134,8 +148,14 @@ export const PulseNotesSchema = z.object({
   sandbox: z.string().optional(),
   /** the last failure journaled, to journal a repeated one only once */
   last_failure_journaled: z.string().optional(),
+  /** the last run_shell's result, until the next decide has seen it */
+  shell_output: ShellOutputSchema.optional(),
 });
 export type PulseNotes = z.infer<typeof PulseNotesSchema>;
+
+/** `pause.json`: a human stopped decides and new workers (`looop pause`) until `looop resume`. */
+export const PauseSchema = z.object({ since: isoTime, reason: z.string() });
+export type Pause = z.infer<typeof PauseSchema>;
 
 /** `.action-wal.json`: the run_shell in flight, written before it starts, removed when it ends. */
 export const ActionWalSchema = z.object({

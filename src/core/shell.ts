@@ -1,4 +1,4 @@
-/** POSIX shell quoting, for paths substituted into runner commands and launcher scripts. */
+/** POSIX shell quoting for runner commands and launcher scripts, and reading what a run_shell left. */
 
 /** `s` as one single-quoted shell word. */
 export function shellQuote(s: string): string {
@@ -19,4 +19,20 @@ export function launcherScript(argv: string[]): string {
   return `#!/bin/sh\n# Written by looop: runs looop from source with its permission set.\nexec ${
     argv.map(shellQuote).join(" ")
   } "$@"\n`;
+}
+
+/** The last `max` characters of `text`, marked when cut, for a prompt section. */
+export function tailOf(text: string, max: number): string {
+  const t = text.trimEnd();
+  return t.length <= max ? t : `[… ${t.length - max} characters before]\n${t.slice(-max)}`;
+}
+
+/**
+ * Did the OS sandbox refuse the command something? Inside bubblewrap a write outside the writable
+ * paths fails with EROFS or EACCES, a connection outside the allowed hosts is refused by the proxy.
+ * The command's own status can still be 0 (`cmd || true`, a pipeline), so its stderr is what says.
+ */
+export function sandboxDenied(stderr: string): boolean {
+  return /Read-only file system|Permission denied|Operation not permitted|blocked by network allowlist|CONNECT tunnel failed|403 Forbidden/i
+    .test(stderr);
 }

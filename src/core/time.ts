@@ -12,6 +12,15 @@ export function localMinute(d: Date): string {
   return `${localDay(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** The local time zone at `d`, for the prompt: its UTC offset and, when the runtime knows it, its name. */
+export function timeZoneOf(d: Date, name = Intl.DateTimeFormat().resolvedOptions().timeZone): string {
+  const off = -d.getTimezoneOffset();
+  const sign = off < 0 ? "-" : "+";
+  const abs = Math.abs(off);
+  const utc = `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return name ? `${utc}, ${name}` : utc;
+}
+
 /** One journal line: `- YYYY-MM-DD HH:MM <text>`, newlines in the text folded to spaces. */
 export function journalLine(now: Date, text: string): string {
   const oneLine = text.replace(/\s*[\r\n]+\s*/g, " ").trim();

@@ -7,6 +7,7 @@ import { gateMove, type Limits } from "../core/gates.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleLine } from "../core/irreversible.ts";
 import { type FileMove, summarize } from "../core/moves.ts";
 import type { Refusal } from "../core/refusal.ts";
+import type { ShellOutput } from "../core/schemas.ts";
 import { sensorHeader, sensorPolicy } from "../core/sensor_policy.ts";
 import { type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
 import { exists, moveFile, writeFileAtomic } from "../sys/fs.ts";
@@ -35,9 +36,9 @@ export type ExecContext = {
   screen: CodeScreen;
 };
 
+/** `shell`: what a run_shell left for the next decide to see. */
 export type MoveOutcome =
-  | { kind: "done"; journal: string }
-  /** `error` keeps the original error when a feature refused with its own message and exit code */
+  | { kind: "done"; journal: string; shell?: ShellOutput }
   | { kind: "refused"; refusal: Refusal };
 
 const withNewline = (s: string) => (s.endsWith("\n") ? s : s + "\n");

@@ -10,7 +10,8 @@ import type { Move } from "../core/moves.ts";
 import { minimalEnv } from "../sys/env.ts";
 import { ensureDir, ensureOwnDir, removeIfExists, writeFileAtomic } from "../sys/fs.ts";
 import { readStateFile } from "../store/read.ts";
-import { type ActionWal, ActionWalSchema } from "../core/schemas.ts";
+import { type ActionWal, ActionWalSchema, type ShellOutput } from "../core/schemas.ts";
+import { sandboxDenied, tailOf } from "../core/shell.ts";
 import { runConfined, type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
 import { type RunOptions, runProcess } from "../sys/spawn.ts";
 import { appendJournal } from "../store/journal.ts";
@@ -23,6 +24,8 @@ type ShellMove = Extract<Move, { action: "run_shell" }>;
 export type ShellOptions = { runId: string; timeoutS: number; sandbox: Sandbox; net: string[]; signal?: AbortSignal };
 
 export const RUN_SHELL_TIMEOUT_S = 300;
+/** How much of a run_shell's stdout and of its stderr the next prompt shows (their ends). */
+export const SHELL_TAIL_CHARS = 2000;
 
 export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: ShellOptions): Promise<MoveOutcome> {
   const refusal = gateMove(move, ctx.limits);
@@ -64,8 +67,21 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
   }\n[${status}]\n`;
   await writeFileAtomic(`${dir}/shell.log`, log, 0o600);
   await removeIfExists(dd.actionWal);
-  const text = move.journal?.trim() ? `${move.journal.trim()} (${status})` : `run_shell: ${move.cmd} (${status})`;
-  return { kind: "done", journal: await appendJournal(dd, ctx.now, text) };
+  const stdout = new TextDecoder().decode(r.stdout);
+  const denied = verdict.run === "confined" && sandboxDenied(r.stderrTail);
+  const shell: ShellOutput = {
+    run_id: opts.runId,
+    cmd: move.cmd,
+    status: denied ? `${status}, denied by the sandbox` : status,
+    code: o.kind === "exited" ? o.code : null,
+    stdout_tail: tailOf(stdout, SHELL_TAIL_CHARS),
+    stderr_tail: tailOf(r.stderrTail, SHELL_TAIL_CHARS),
+    denied,
+  };
+  const text = move.journal?.trim()
+    ? `${move.journal.trim()} (${shell.status})`
+    : `run_shell: ${move.cmd} (${shell.status})`;
+  return { kind: "done", journal: await appendJournal(dd, ctx.now, text), shell };
 }
 
 /** An intent record left by a run_shell that never finished (the pulse died): report it once. */

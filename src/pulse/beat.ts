@@ -14,15 +14,17 @@ import {
   backoffGuard,
   budgetGuard,
   neglectedGoal,
+  pausedGuard,
   type PulseState,
   unmeteredGuard,
   type Verdict,
 } from "../core/guards.ts";
 import type { Log } from "../core/log.ts";
+import type { Ask } from "../core/schemas.ts";
 import { clampInterval, type Move, parseMove } from "../core/moves.ts";
 import { buildPrompt } from "../core/prompt.ts";
 import { parseDuration } from "../core/duration.ts";
-import { localMinute } from "../core/time.ts";
+import { localMinute, timeZoneOf } from "../core/time.ts";
 import { decide, type DecideResult, pruneRuns } from "../decider/decide.ts";
 import { executeMove } from "../executor/moves.ts";
 import { RUN_SHELL_TIMEOUT_S, takeInterruptedAction } from "../executor/shell.ts";
@@ -32,12 +34,13 @@ import { recordCost } from "../cost/ledger.ts";
 import { runSensors, type SensorLimits } from "../sensor/run.ts";
 import { systemReadings } from "../sensor/system.ts";
 import { localWorkers, type WorkerBackend } from "../supervisor/backend.ts";
-import { readGoalActivity } from "../store/activity.ts";
+import { readGoalActivity, stampGoalActivity } from "../store/activity.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { appendJournal, journalTail } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { readLedger } from "../store/ledger.ts";
 import { NUDGE, type PulseStateRead, readPulseState, writePulseState } from "../store/pulse_state.ts";
+import { readPause } from "../store/pause.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
 import { PULSE_ID } from "../store/sessions.ts";
 import { writeReadings } from "../store/snapshots.ts";
@@ -47,7 +50,7 @@ import { type Sandbox, sandbox } from "../sys/sandbox.ts";
 
 export type BeatResult =
   | { kind: "skipped" }
-  | { kind: "paused"; why: "budget" | "unmetered" | "backoff"; retryInS?: number }
+  | { kind: "paused"; why: "paused" | "budget" | "unmetered" | "backoff"; retryInS?: number }
   | { kind: "moved"; move: Move; journal: string; nextIntervalS?: number }
   /** `notFound`: the runner is not installed (exit 127 for `_ beat`) */
   | { kind: "no-move"; reason: string; notFound?: true }
@@ -74,7 +77,7 @@ let sandboxReported: string | undefined;
 export const TMP_TTL_MS = 24 * 3600 * 1000;
 
 /** What a beat works on: the state it read, the state it will commit, and its context. */
-type Beat = { ctx: BeatContext; read: PulseStateRead; state: PulseState };
+type Beat = { ctx: BeatContext; read: PulseStateRead; state: PulseState; fairness?: string };
 
 export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   const { dd, config, log } = ctx;
@@ -190,6 +193,7 @@ async function guards(beat: Beat, world: World, runnerKey: string): Promise<Beat
   // Today's spend is read only when a budget is set, and only once the backoff let the beat on.
   const spent = async () => spentToday((await readLedger(dd)).records, now);
   const verdicts: (() => Verdict | Promise<Verdict>)[] = [
+    async () => pausedGuard(await readPause(dd)),
     () => backoffGuard(state, now, world.hash),
     async () => config.max_daily_usd === undefined ? { kind: "go" } : budgetGuard(state, now, config, await spent()),
     () => unmeteredGuard(state, now, config, { key: runnerKey, configPath: dd.configPath }),
@@ -209,14 +213,18 @@ async function guards(beat: Beat, world: World, runnerKey: string): Promise<Beat
 async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox): Promise<DecideResult> {
   const { ctx } = beat;
   const { dd, config, log } = ctx;
+  const fairness = neglectedGoal(world.goals.map((g) => g.id), await readGoalActivity(dd), ctx.now());
+  beat.fairness = fairness?.goal;
   const prompt = buildPrompt({
     localTime: localMinute(ctx.now()),
+    timeZone: timeZoneOf(ctx.now()),
     playbook: world.playbook,
     goals: world.goals,
     readings: world.readings,
-    asks: await pendingAsks(dd),
-    fairness: neglectedGoal(world.goals.map((g) => g.id), await readGoalActivity(dd), ctx.now()),
+    asks: await asksWithWorkers(ctx),
+    fairness,
     whatChanged: whatChanged(beat.state.lastDecide, world.view),
+    shellOutput: beat.state.notes.shell_output,
     lastFailure: beat.state.backoff?.reason,
     journal: await journalTail(dd, 20),
   });
@@ -243,6 +251,10 @@ async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox)
   }
   const notFound = result.kind === "failed" && result.notFound === true;
   beat.state = afterDecide(beat.state, JSON.stringify(runner), { notFound, costUsd: result.costUsd });
+  // The decide has seen the last run_shell's output (unless it was cut short): shown once.
+  if (result.kind !== "stopped") {
+    beat.state = { ...beat.state, notes: { ...beat.state.notes, shell_output: undefined } };
+  }
   log(
     "info",
     "decide.done",
@@ -250,6 +262,13 @@ async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox)
     { run_id: result.runId, cost_usd: result.costUsd ?? null },
   );
   return result;
+}
+
+/** The asks waiting on a human, each with whether its worker runs now. */
+async function asksWithWorkers(ctx: BeatContext): Promise<(Ask & { live: boolean })[]> {
+  const [asks, live] = await Promise.all([pendingAsks(ctx.dd), ctx.workers.live()]);
+  const running = new Set(live);
+  return asks.map((a) => ({ ...a, live: running.has(a.worker) }));
 }
 
 /** Gate and carry out the move; on success the world it saw (with its own writes) is committed. */
@@ -273,13 +292,14 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
   if (outcome.kind === "refused") {
     return fail(beat, world, `${move.action} (${outcome.refusal.rule}): ${outcome.refusal.reason}`, "refused");
   }
-  // The world the decider has now seen includes its own move's writes.
-  const seen = await worldOf(dd, world.readings);
-  beat.state = {
-    ...afterSuccess(beat.state),
-    lastDecide: seen.view,
-    lastHash: move.next_interval_s !== undefined ? NUDGE : seen.hash,
-  };
+  // The world this decision saw is committed, not the world after its move: the move's own
+  // effects (a goal it wrote) are a change the next beat decides on, named in WHAT CHANGED. A
+  // run_shell's output is new information too: the next beat decides once, with it in the prompt.
+  const next = move.next_interval_s !== undefined || outcome.shell ? NUDGE : world.hash;
+  beat.state = { ...afterSuccess(beat.state), lastDecide: world.view, lastHash: next };
+  if (outcome.shell) beat.state.notes = { ...beat.state.notes, shell_output: outcome.shell };
+  // A noop looked at the goal FAIRNESS named: it counts as acted on, so FAIRNESS moves on.
+  if (move.action === "noop" && beat.fairness) await stampGoalActivity(dd, beat.fairness, ctx.now());
   ctx.log("info", "move.done", outcome.journal.replace(/^- \S+ \S+ /, ""), { action: move.action, run_id: runId });
   return {
     kind: "moved",

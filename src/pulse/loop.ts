@@ -121,7 +121,7 @@ export async function journalBeatError(dd: DataDir, e: unknown): Promise<string>
 export function wakes(dd: DataDir, path: string): boolean {
   const rel = path.startsWith(dd.root + "/") ? path.slice(dd.root.length + 1) : path;
   if (path === dd.configPath) return true;
-  return /^(PLAYBOOK\.md|config\.json|goals\/[^/]+\.md|sensors\/[^/]+|answers\/[^/]+\.json|sessions\/[^/]+\/exit\.json)$/
+  return /^(PLAYBOOK\.md|config\.json|pause\.json|goals\/[^/]+\.md|sensors\/[^/]+|answers\/[^/]+\.json|sessions\/[^/]+\/exit\.json)$/
     .test(rel);
 }
 

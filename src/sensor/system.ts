@@ -1,17 +1,23 @@
-/** The system sensors, computed in-process (SPEC §5 step 2): sys-sessions, sys-claims, sys-goals. */
+/**
+ * The system sensors, computed in-process (SPEC §5 step 2): sys-sessions, sys-claims, sys-goals,
+ * and sys-asks, whose signal is the set of asks waiting on a human, so raising, answering or
+ * expiring one is a change of the world exactly once.
+ */
 import type { Reading } from "../core/readings.ts";
 import { readGoalActivity } from "../store/activity.ts";
+import { pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
 import { readGoals } from "../store/goals.ts";
 import type { DataDir } from "../store/layout.ts";
 import { listSessions, PULSE_ID } from "../store/sessions.ts";
 
 export async function systemReadings(dd: DataDir, now: Date): Promise<Record<string, Reading>> {
-  const [sessions, claims, goals, activity] = await Promise.all([
+  const [sessions, claims, goals, activity, asks] = await Promise.all([
     listSessions(dd),
     listClaims(dd),
     readGoals(dd),
     readGoalActivity(dd),
+    pendingAsks(dd),
   ]);
   const workers = sessions.filter((s) => s.id !== PULSE_ID);
   const live = new Set(workers.filter((s) => s.status.kind === "running").map((s) => s.id));
@@ -31,6 +37,10 @@ export async function systemReadings(dd: DataDir, now: Date): Promise<Record<str
     "sys-claims": {
       signal: Object.fromEntries(claims.filter((c) => live.has(c.session)).map((c) => [c.name, c.session])),
       detail: { all: claims },
+    },
+    "sys-asks": {
+      signal: asks.map((a) => a.id).sort(),
+      detail: Object.fromEntries(asks.map((a) => [a.id, { worker: a.worker, age_s: ageS(a.ts) }])),
     },
     "sys-goals": {
       signal: {},

@@ -16,6 +16,7 @@ import { goalLine } from "../store/goals.ts";
 import { journalTail } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { readDecideFlight } from "../store/inflight.ts";
+import { readPause } from "../store/pause.ts";
 import { shown } from "../store/read.ts";
 import { readLedger } from "../store/ledger.ts";
 import { isSessionAlive, listSessions, PULSE_ID, readSession } from "../store/sessions.ts";
@@ -37,7 +38,13 @@ export type StateDoc = {
   data_dir: string;
   config: { path: string; error: string | null };
   /** `decide`: the decide in flight (its runner, since when), null when none */
-  pulse: { up: boolean; runner: string | null; decide: { runner: string; since: string; run_id: string } | null };
+  /** `paused`: the emergency stop (`looop pause`), null when there is none */
+  pulse: {
+    up: boolean;
+    runner: string | null;
+    decide: { runner: string; since: string; run_id: string } | null;
+    paused: { since: string; reason: string } | null;
+  };
   /** the OS sandbox as the pulse last found it ("on", "off: <reason>"), null before any beat */
   sandbox: string | null;
   world_hash: string;
@@ -111,6 +118,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     sandboxNote,
     flight,
     pulseMeta,
+    paused,
   ] = await Promise.all([
     readReadings(dd).then((readings) => worldOf(dd, readings)),
     pendingAsks(dd),
@@ -125,6 +133,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     readSandboxNote(dd),
     readDecideFlight(dd).then(shown),
     readSession(dd, PULSE_ID).then((p) => p.meta),
+    readPause(dd),
   ]);
   const live = new Set(sessions.filter((s) => s.state === "running").map((s) => s.id));
   return {
@@ -134,6 +143,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
       up: pulseUp,
       runner: pulseUp ? pulseMeta?.runner || null : null,
       decide: pulseUp && flight ? { runner: flight.runner, since: flight.since, run_id: flight.run_id } : null,
+      paused: paused ?? null,
     },
     sandbox: sandboxNote ?? null,
     world_hash: world.hash,

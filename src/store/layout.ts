@@ -41,6 +41,7 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     tickBackoff: `${root}/.tick-backoff`,
     goalActivity: `${root}/.goal-activity.json`,
     actionWal: `${root}/.action-wal.json`,
+    pause: `${root}/pause.json`,
     seeded: `${root}/.seeded`,
     /** Short-lived flocks that serialize read-modify-write of one kind of file. */
     asksLock: `${root}/asks/.lock`,

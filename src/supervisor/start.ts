@@ -14,6 +14,7 @@ import { onPath, spawnDetached } from "../sys/process.ts";
 import { execPath, isCompiled, selfArgv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
+import { readPause } from "../store/pause.ts";
 import { HOST_START_MS, isSessionAlive, liveWorkers, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
 
 export const DEFAULT_COLS = 120;
@@ -65,6 +66,14 @@ export async function startWorker(
   const id = safeId("session", opts.id);
   if (id === PULSE_ID) {
     throw new LooopError("'pulse' is the pulse's own session", "give the worker another id", Exit.gate);
+  }
+  const paused = await readPause(dd);
+  if (paused) {
+    throw new LooopError(
+      `looop is paused (since ${paused.since}${paused.reason ? `: ${paused.reason}` : ""}): no new workers`,
+      "run `looop resume` first",
+      Exit.gate,
+    );
   }
   const files = sessionFiles(dd, id);
   await withLock(dd.startLock, async () => {

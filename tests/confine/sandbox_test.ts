@@ -49,6 +49,9 @@ async function shellLogOf(lab: PulseLab, cmd: string): Promise<string> {
   throw new Error(`no runs/*/shell.log for ${cmd}`);
 }
 
+/** A write the sandbox refused is named as a denial in the journal (#15); a read or a connection fails plainly. */
+const deniedSuffix = (attempt: string) => ["home", "etc", "symlink"].includes(attempt) ? ", denied by the sandbox" : "";
+
 Deno.test("default sandbox: sensor and run_shell cannot escape the data dir; inside it they can", async () => {
   const u = unique();
   const outside = await Deno.makeTempDir({ prefix: "looop-outside-" });
@@ -104,7 +107,8 @@ Deno.test("default sandbox: sensor and run_shell cannot escape the data dir; ins
           assertMatch(log, /\n\[exit [1-9]\d*\]\n$/, `run_shell ${a.name} should fail:\n${log}`);
           assert(!log.includes(secretText), "the secret leaked into shell.log");
           assert(!log.includes(server.marker), "run_shell reached the server");
-          assertMatch(b.result?.journal ?? "", new RegExp(`escape ${a.name} \\(exit [1-9]\\d*\\)$`));
+          const denied = deniedSuffix(a.name);
+          assertMatch(b.result?.journal ?? "", new RegExp(`escape ${a.name} \\(exit [1-9]\\d*${denied}\\)$`));
         }
         await lab.touchGoal("steer", "inside");
         const ok = await lab.beatExpect(0, "moved");
@@ -112,7 +116,9 @@ Deno.test("default sandbox: sensor and run_shell cannot escape the data dir; ins
         assertEquals(await Deno.readTextFile(`${lab.dir}/scratch/y-${u}`), "y\n");
         const added = await lab.journalSince(journalBefore);
         for (const a of attempts) {
-          assert(added.some((l) => new RegExp(`escape ${a.name} \\(exit [1-9]\\d*\\)$`).test(l)), added.join("\n"));
+          const denied = deniedSuffix(a.name);
+          const line = new RegExp(`escape ${a.name} \\(exit [1-9]\\d*${denied}\\)$`);
+          assert(added.some((l) => line.test(l)), added.join("\n"));
         }
 
         for (const f of escapeFiles) assert(!(await exists(f)), `${f} was written`);

@@ -60,7 +60,7 @@ Deno.test("_ state --json has its stable shape; _ state prints a readable summar
     ]);
     assertEquals(s.data_dir, dir);
     assertEquals(s.config, { path: `${dir}/config.json`, error: null });
-    assertEquals(s.pulse, { up: false, runner: null, decide: null });
+    assertEquals(s.pulse, { up: false, runner: null, decide: null, paused: null });
     assertMatch(s.world_hash, /^[0-9a-f]{64}$/);
     assertEquals(s.last_tick_hash, null);
     assertEquals(s.sandbox, null, "no beat has looked for a sandbox yet");

@@ -25,17 +25,24 @@ Deno.test("a changed world: one decide, one move, one journal line, one ledger l
     assertEquals(ledger.map((r) => [r.kind, r.id, r.runner, r.cost_usd]), [["tick", "pulse", "pi", 0.0042]]);
     assert(!Number.isNaN(Date.parse(ledger[0].ts)));
 
-    // Nothing changed (the move's own write is part of the world the decider saw): no runner call.
+    // The move's own write is a change of the world (#15): the next beat decides on it, once; its
+    // noop changes nothing, so after it the world stands: no runner call.
+    const second = await lab.beatExpect(0, "moved");
+    assertEquals(second.result?.move?.action, "noop");
+    assertEquals(await lab.decides(), 2);
+    const settled = await lab.journalSince(before);
+    assertEquals(settled.length, 2, settled.join("\n"));
     for (let i = 0; i < 2; i++) await lab.beatExpect(0, "skipped");
-    assertEquals(await lab.decides(), 1);
-    assertEquals(await lab.journalSince(before), added, "a skipped beat journals nothing");
-    assertEquals((await lab.ledger()).length, 1, "a skipped beat records no cost");
+    assertEquals(await lab.decides(), 2);
+    assertEquals(await lab.journalSince(before), settled, "a skipped beat journals nothing");
+    assertEquals((await lab.ledger()).length, 2, "a skipped beat records no cost");
 
     // runs/<run_id>/ keeps what was sent and what came back; the runner ran in runs/<run_id>/cwd,
     // a fresh empty dir (no context file of the data dir reaches it).
     const runs = [];
     for await (const e of Deno.readDir(`${lab.dir}/runs`)) runs.push(e.name);
-    assertEquals(runs.length, 1);
+    runs.sort();
+    assertEquals(runs.length, 2);
     const run = `${lab.dir}/runs/${runs[0]}`;
     assertEquals((await Deno.readTextFile(`${run}/prompt.md`)).trimEnd(), (await lab.prompts())[0]);
     assertMatch(await Deno.readTextFile(`${run}/stream.jsonl`), new RegExp(`"cwd":"${run}/cwd"`));
