@@ -35,6 +35,7 @@ export function renderState(s: StateDoc, now: Date): string {
     : "changed since last decide";
   out.push(`${bold("world")}     ${s.world_hash.slice(0, 12)} ${dim(`(${decided})`)}`);
   out.push(
+    `${bold("decides")}   ${s.decides.last_hour} in the last hour, ${s.decides.last_day} in the last day`,
     `${bold("spend")}     ${usd(s.spend.today_usd)} today${
       s.spend.budget_usd === null ? "" : ` of ${usd(s.spend.budget_usd)}`
     }`,

@@ -65,6 +65,13 @@ export const ConfigSchema = z.strictObject({
   session_ttl: duration.default("3d"),
   max_workers: z.number().int().positive().default(8),
   max_body_bytes: z.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
+  /** spend guards: decides (runner calls) allowed in any hour and any day (LOOOP_MAX_DECIDES_PER_HOUR) */
+  max_decides_per_hour: z.number().int().positive().default(30),
+  max_decides_per_day: z.number().int().positive().default(300),
+  /** a move's next_interval_s is honoured up to this (LOOOP_MAX_NEXT_INTERVAL); longer waits are schedules */
+  max_next_interval_s: z.number().int().min(5).default(300),
+  /** the decide's deadline (LOOOP_TICK_TIMEOUT_SECS) */
+  tick_timeout_s: z.number().positive().finite().default(600),
   // A pattern that does not compile would be skipped by the run_shell gate: a guardrail silently off.
   irreversible: z.array(z.string().min(1).refine(isRegExp, { message: "not a valid regular expression" })).default([]),
   prices: PriceTableSchema.default({}),

@@ -13,7 +13,7 @@ export type PulseState = { lastHash?: string; backoff?: Backoff; lastDecide?: Wo
 
 export type Pause = {
   kind: "pause";
-  why: "paused" | "backoff" | "budget" | "unmetered";
+  why: "paused" | "backoff" | "budget" | "unmetered" | "cap";
   /** the log event and its line */
   event: string;
   level: "info" | "warn";
@@ -123,6 +123,60 @@ export function unmeteredGuard(
   return budgetPause(state, now, "unmetered", "unmetered_day", msg);
 }
 
+const HOUR_MS = 3600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The caps on decides, from the config with the environment over it (guardLimits). */
+export type DecideCaps = { perHour: number; perDay: number };
+
+/** What the guards and the beat hold to: the config's settings, each with its env override (the original looop's names). */
+export type GuardLimits = { caps: DecideCaps; maxNextIntervalS: number; tickTimeoutS: number };
+
+export type GuardEnv = "LOOOP_MAX_DECIDES_PER_HOUR" | "LOOOP_MAX_NEXT_INTERVAL" | "LOOOP_TICK_TIMEOUT_SECS";
+
+export function guardLimits(config: Config, env: (name: GuardEnv) => string | undefined): GuardLimits {
+  const n = (name: GuardEnv, fallback: number) => {
+    const v = Number(env(name));
+    return env(name) && Number.isFinite(v) && v > 0 ? v : fallback;
+  };
+  return {
+    caps: {
+      perHour: Math.floor(n("LOOOP_MAX_DECIDES_PER_HOUR", config.max_decides_per_hour)),
+      perDay: config.max_decides_per_day,
+    },
+    maxNextIntervalS: Math.max(5, Math.floor(n("LOOOP_MAX_NEXT_INTERVAL", config.max_next_interval_s))),
+    tickTimeoutS: n("LOOOP_TICK_TIMEOUT_SECS", config.tick_timeout_s),
+  };
+}
+
+/**
+ * The decide caps: at most `perHour` decides in any hour and `perDay` in any day (the spend guard
+ * that holds even without a budget). Paused until the oldest decide of the full window leaves it.
+ */
+export function decideCapGuard(state: PulseState, now: Date, caps: DecideCaps): Verdict {
+  const times = (state.notes.decides ?? []).map(Date.parse).filter((t) => Number.isFinite(t));
+  for (const [window, ms, cap] of [["hour", HOUR_MS, caps.perHour], ["day", DAY_MS, caps.perDay]] as const) {
+    const inWindow = times.filter((t) => t > now.getTime() - ms);
+    if (inWindow.length < cap) continue;
+    const oldest = inWindow[inWindow.length - cap];
+    const retryInS = Math.max(1, Math.ceil((oldest + ms - now.getTime()) / 1000));
+    const msg = `${inWindow.length} decides in the last ${window} reached the cap of ${cap} ` +
+      `(max_decides_per_${window}): the next decide in ${retryInS}s`;
+    const key = `${window}@${new Date(oldest).toISOString()}`;
+    const first = state.notes.cap_journaled !== key;
+    return {
+      kind: "pause",
+      why: "cap",
+      event: "decide.cap",
+      level: "warn",
+      msg,
+      retryInS,
+      ...(first ? { journal: msg, notes: { ...state.notes, cap_journaled: key } } : {}),
+    };
+  }
+  return GO;
+}
+
 /**
  * The unmetered streak after a decide: one more when the runner reported no cost, zero when it
  * did. A runner that is not installed spent nothing: it neither counts nor clears the count.
@@ -130,11 +184,14 @@ export function unmeteredGuard(
 export function afterDecide(
   state: PulseState,
   runnerKey: string,
-  decide: { notFound: boolean; costUsd: number | undefined },
+  decide: { notFound: boolean; costUsd: number | undefined; now: Date },
 ): PulseState {
   const prior = state.notes.unmetered?.runner === runnerKey ? state.notes.unmetered.streak : 0;
   const streak = decide.notFound ? prior : decide.costUsd === undefined ? prior + 1 : 0;
-  return { ...state, notes: { ...state.notes, unmetered: { streak, runner: runnerKey } } };
+  // A decide that ran counts toward the caps; the record keeps one day.
+  const recent = (state.notes.decides ?? []).filter((t) => Date.parse(t) > decide.now.getTime() - DAY_MS);
+  const decides = decide.notFound ? recent : [...recent, decide.now.toISOString()];
+  return { ...state, notes: { ...state.notes, unmetered: { streak, runner: runnerKey }, decides } };
 }
 
 /** A failed decide or a refused move: one more failure on this world; journaled unless it repeats the last. */

@@ -95,7 +95,7 @@ export function summarize(move: Move): string {
   }
 }
 
-/** `next_interval_s` is honoured within 5..3600 seconds. */
-export function clampInterval(seconds: number): number {
-  return Math.min(3600, Math.max(5, Math.round(seconds)));
+/** `next_interval_s` is honoured within 5..`max` seconds (max_next_interval_s, 300 by default). */
+export function clampInterval(seconds: number, max = 300): number {
+  return Math.min(max, Math.max(5, Math.round(seconds)));
 }

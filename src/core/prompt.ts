@@ -28,7 +28,7 @@ Moves:
 - {"action":"write_sensor","name":"…","script":"…"}: create or replace sensors/<name>.sh, a script that prints ONE JSON object; put what should wake looop under "signal" and everything else under "detail".
 - {"action":"write_playbook","body":"…"}: replace PLAYBOOK.md.
 - {"action":"start_worker","id":"…","prompt":"…"}: start an agent session for multi-step work; id is usually the goal's id, recurring work uses <name>-YYYYMMDD. A worker asks a human itself when it must.
-Every move may also carry "journal" (one line for the human's log) and "next_interval_s" (seconds until the next beat, 5..3600; it also makes the next beat decide even if nothing changed).
+Every move may also carry "journal" (one line for the human's log) and "next_interval_s" (seconds until the next beat, 5..300 unless configured otherwise; it also makes the next beat decide even if nothing changed).
 Ids are 1-64 characters of letters, digits, '.', '_' or '-', not starting with '.'.`;
 
 export type PromptInputs = {

@@ -148,6 +148,10 @@ export const PulseNotesSchema = z.object({
   sandbox: z.string().optional(),
   /** the last failure journaled, to journal a repeated one only once */
   last_failure_journaled: z.string().optional(),
+  /** when each decide of the last day ran (for the hourly and daily caps), oldest first */
+  decides: z.array(z.string()).optional(),
+  /** the cap engaged last, journaled once: "<hour|day>@<its oldest decide>" */
+  cap_journaled: z.string().optional(),
   /** the last run_shell's result, until the next decide has seen it */
   shell_output: ShellOutputSchema.optional(),
 });

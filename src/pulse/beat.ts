@@ -13,6 +13,9 @@ import {
   backoffDelayS,
   backoffGuard,
   budgetGuard,
+  decideCapGuard,
+  type GuardLimits,
+  guardLimits,
   neglectedGoal,
   pausedGuard,
   type PulseState,
@@ -50,7 +53,7 @@ import { type Sandbox, sandbox } from "../sys/sandbox.ts";
 
 export type BeatResult =
   | { kind: "skipped" }
-  | { kind: "paused"; why: "paused" | "budget" | "unmetered" | "backoff"; retryInS?: number }
+  | { kind: "paused"; why: "paused" | "budget" | "unmetered" | "backoff" | "cap"; retryInS?: number }
   | { kind: "moved"; move: Move; journal: string; nextIntervalS?: number }
   /** `notFound`: the runner is not installed (exit 127 for `_ beat`) */
   | { kind: "no-move"; reason: string; notFound?: true }
@@ -65,6 +68,8 @@ export type BeatContext = {
   log: Log;
   sensors: SensorLimits;
   decideTimeoutS: number;
+  /** the guards' settings (core/guards.ts guardLimits) */
+  limits: GuardLimits;
   /** where its workers run (supervisor/backend.ts) */
   workers: WorkerBackend;
   /** aborted when the pulse stops: sensors, the decide and a run_shell end at once */
@@ -130,9 +135,18 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
 export function beatContext(
   dd: DataDir,
   config: Config,
-  opts: { log: Log; sensors: SensorLimits; decideTimeoutS: number; signal?: AbortSignal },
+  opts: { log: Log; sensors: SensorLimits; decideTimeoutS?: number; limits?: GuardLimits; signal?: AbortSignal },
 ): BeatContext {
-  return { dd, config, now: () => new Date(), workers: localWorkers(dd), ...opts };
+  const limits = opts.limits ?? guardLimits(config, () => undefined);
+  return {
+    dd,
+    config,
+    now: () => new Date(),
+    workers: localWorkers(dd),
+    ...opts,
+    limits,
+    decideTimeoutS: opts.decideTimeoutS ?? limits.tickTimeoutS,
+  };
 }
 
 /** The OS sandbox for this beat; its state is logged when it changes (once per pulse start). */
@@ -195,6 +209,7 @@ async function guards(beat: Beat, world: World, runnerKey: string): Promise<Beat
   const verdicts: (() => Verdict | Promise<Verdict>)[] = [
     async () => pausedGuard(await readPause(dd)),
     () => backoffGuard(state, now, world.hash),
+    () => decideCapGuard(state, now, ctx.limits.caps),
     async () => config.max_daily_usd === undefined ? { kind: "go" } : budgetGuard(state, now, config, await spent()),
     () => unmeteredGuard(state, now, config, { key: runnerKey, configPath: dd.configPath }),
   ];
@@ -250,7 +265,7 @@ async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox)
     await recordCost(dd, { kind: "tick", id: PULSE_ID, runner: runner.name, usd: result.costUsd, now: ctx.now() });
   }
   const notFound = result.kind === "failed" && result.notFound === true;
-  beat.state = afterDecide(beat.state, JSON.stringify(runner), { notFound, costUsd: result.costUsd });
+  beat.state = afterDecide(beat.state, JSON.stringify(runner), { notFound, costUsd: result.costUsd, now: ctx.now() });
   // The decide has seen the last run_shell's output (unless it was cut short): shown once.
   if (result.kind !== "stopped") {
     beat.state = { ...beat.state, notes: { ...beat.state.notes, shell_output: undefined } };
@@ -305,7 +320,9 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
     kind: "moved",
     move,
     journal: outcome.journal,
-    nextIntervalS: move.next_interval_s !== undefined ? clampInterval(move.next_interval_s) : undefined,
+    nextIntervalS: move.next_interval_s !== undefined
+      ? clampInterval(move.next_interval_s, ctx.limits.maxNextIntervalS)
+      : undefined,
   };
 }
 

@@ -5,6 +5,7 @@
  * SIGTERM/SIGINT end it after the current step; the kernel releases the lock if it dies.
  */
 import { type Config } from "../core/config.ts";
+import { guardLimits } from "../core/guards.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { ensureDir } from "../sys/fs.ts";
 import { type Held, PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
@@ -23,7 +24,6 @@ import { PULSE_ID, readSession, sessionFiles, writeExit, writeMeta } from "../st
 import { type BeatContext, beatContext, type BeatResult, runBeat } from "./beat.ts";
 import type { Log } from "../core/log.ts";
 
-export const DECIDE_TIMEOUT_S = 600;
 const WAKE_DEBOUNCE_MS = 200;
 
 export function sensorLimits(): SensorLimits {
@@ -35,9 +35,9 @@ export function sensorLimits(): SensorLimits {
   };
 }
 
-/** A beat as the pulse and `_ beat` run it: the sensor limits from the environment, the decide's deadline. */
+/** A beat as the pulse and `_ beat` run it: the sensor limits and the guards' settings with their env overrides. */
 export function pulseBeatContext(dd: DataDir, config: Config, log: Log, signal?: AbortSignal): BeatContext {
-  return beatContext(dd, config, { log, sensors: sensorLimits(), decideTimeoutS: DECIDE_TIMEOUT_S, signal });
+  return beatContext(dd, config, { log, sensors: sensorLimits(), limits: guardLimits(config, env), signal });
 }
 
 export function intervalS(config: Config): number {

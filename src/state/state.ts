@@ -9,7 +9,7 @@ import { sha256Hex } from "../core/world.ts";
 import { readTextIfExists } from "../sys/fs.ts";
 import { waitFor } from "../sys/watch.ts";
 import { readGoalActivity } from "../store/activity.ts";
-import { type ConfigFacts, readConfigFacts, readSandboxNote, writeConfigFacts } from "../store/bookkeeping.ts";
+import { type ConfigFacts, readConfigFacts, readNotesView, writeConfigFacts } from "../store/bookkeeping.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
 import { goalLine } from "../store/goals.ts";
@@ -55,6 +55,8 @@ export type StateDoc = {
   sessions: SessionRow[];
   claims: { name: string; session: string; ts: string; live: boolean }[];
   spend: { today_usd: number; budget_usd: number | null };
+  /** decides that ran in the last hour and day (the caps max_decides_per_hour and _per_day count them) */
+  decides: { last_hour: number; last_day: number };
   journal: string[];
 };
 
@@ -115,7 +117,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     budget,
     pulseUp,
     lastHash,
-    sandboxNote,
+    notes,
     flight,
     pulseMeta,
     paused,
@@ -130,7 +132,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     readBudget(dd),
     isSessionAlive(dd, PULSE_ID),
     readTextIfExists(dd.lastTickHash),
-    readSandboxNote(dd),
+    readNotesView(dd),
     readDecideFlight(dd).then(shown),
     readSession(dd, PULSE_ID).then((p) => p.meta),
     readPause(dd),
@@ -145,7 +147,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
       decide: pulseUp && flight ? { runner: flight.runner, since: flight.since, run_id: flight.run_id } : null,
       paused: paused ?? null,
     },
-    sandbox: sandboxNote ?? null,
+    sandbox: notes.sandbox ?? null,
     world_hash: world.hash,
     last_tick_hash: lastHash?.trim() || null,
     goals: world.goals.map((g) => ({ id: g.id, goal: goalLine(g.text) ?? null, last_acted: activity[g.id] ?? null })),
@@ -154,6 +156,10 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     sessions,
     claims: claims.map((c) => ({ name: c.name, session: c.session, ts: c.ts, live: live.has(c.session) })),
     spend: { today_usd: spentToday(ledger.records, now), budget_usd: budget.budget },
+    decides: {
+      last_hour: notes.decides.filter((t) => Date.parse(t) > now.getTime() - 3600_000).length,
+      last_day: notes.decides.filter((t) => Date.parse(t) > now.getTime() - 86400_000).length,
+    },
     journal,
   };
 }

@@ -6,15 +6,19 @@ import { readJson, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
 
 /**
- * The sandbox as the pulse last noted it in .pulse.json (store/pulse_state.ts owns that file):
- * read here without its schema, since `_ state` loads no zod; anything but a string is no note.
+ * What `_ state` shows of .pulse.json (store/pulse_state.ts owns that file): the sandbox as the
+ * pulse last found it, and when the decides of the last day ran (the caps count them). Read here
+ * without its schema, since `_ state` loads no zod; anything of the wrong type is no note.
  */
-export async function readSandboxNote(dd: DataDir): Promise<string | undefined> {
+export async function readNotesView(dd: DataDir): Promise<{ sandbox?: string; decides: string[] }> {
   const r = await readJson(`${dd.root}/.pulse.json`);
   const v = r.kind === "parsed" && r.value && typeof r.value === "object"
-    ? (r.value as { sandbox?: unknown }).sandbox
-    : undefined;
-  return typeof v === "string" ? v : undefined;
+    ? r.value as { sandbox?: unknown; decides?: unknown }
+    : {};
+  return {
+    ...(typeof v.sandbox === "string" ? { sandbox: v.sandbox } : {}),
+    decides: Array.isArray(v.decides) ? v.decides.filter((t): t is string => typeof t === "string") : [],
+  };
 }
 
 /**

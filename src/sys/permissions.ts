@@ -24,6 +24,10 @@ export const ENV_VARS = [
   "LOOOP_SENSOR_MAX_BYTES",
   "LOOOP_ASK_POLL_MS",
   "LOOOP_ASK_TIMEOUT_S",
+  // the guards' settings, named as the original looop names them (core/guards.ts guardLimits)
+  "LOOOP_MAX_DECIDES_PER_HOUR",
+  "LOOOP_MAX_NEXT_INTERVAL",
+  "LOOOP_TICK_TIMEOUT_SECS",
   "DENO_DIR", // handed on to a Deno-native sensor's own process
 ] as const;
 export type EnvName = (typeof ENV_VARS)[number];

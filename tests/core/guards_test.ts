@@ -1,5 +1,5 @@
 /** The beat's guards (core/guards.ts), one by one: pure functions of the pulse's state, the time and the config. */
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { parseConfig } from "../../src/core/config.ts";
 import {
   afterDecide,
@@ -8,6 +8,8 @@ import {
   backoffDelayS,
   backoffGuard,
   budgetGuard,
+  decideCapGuard,
+  guardLimits,
   neglectedGoal,
   type PulseState,
   unmeteredGuard,
@@ -65,12 +67,12 @@ Deno.test("unmetered guard: with a budget, 3 uncosted decides of this runner pau
 });
 
 Deno.test("afterDecide: no cost adds one, a cost resets, a missing runner leaves the streak alone", () => {
-  const s1 = afterDecide(empty, "k", { notFound: false, costUsd: undefined });
+  const s1 = afterDecide(empty, "k", { notFound: false, costUsd: undefined, now });
   assertEquals(s1.notes.unmetered, { streak: 1, runner: "k" });
-  assertEquals(afterDecide(s1, "k", { notFound: false, costUsd: undefined }).notes.unmetered?.streak, 2);
-  assertEquals(afterDecide(s1, "k", { notFound: true, costUsd: undefined }).notes.unmetered?.streak, 1);
-  assertEquals(afterDecide(s1, "k", { notFound: false, costUsd: 0.01 }).notes.unmetered?.streak, 0);
-  assertEquals(afterDecide(s1, "other", { notFound: false, costUsd: undefined }).notes.unmetered?.streak, 1);
+  assertEquals(afterDecide(s1, "k", { notFound: false, costUsd: undefined, now }).notes.unmetered?.streak, 2);
+  assertEquals(afterDecide(s1, "k", { notFound: true, costUsd: undefined, now }).notes.unmetered?.streak, 1);
+  assertEquals(afterDecide(s1, "k", { notFound: false, costUsd: 0.01, now }).notes.unmetered?.streak, 0);
+  assertEquals(afterDecide(s1, "other", { notFound: false, costUsd: undefined, now }).notes.unmetered?.streak, 1);
 });
 
 Deno.test("afterFailure counts on and journals a reason once; afterSuccess starts over", () => {
@@ -90,4 +92,67 @@ Deno.test("fairness: a goal never acted on comes first, then the one acted on lo
 
 Deno.test("usdText: four decimals under a dollar, cents from a dollar up", () => {
   assertEquals([usdText(0.005), usdText(1), usdText(12.345)], ["$0.0050", "$1.00", "$12.35"]);
+});
+
+Deno.test("decide caps: the hourly cap pauses until the oldest decide of the hour leaves it; journaled once", () => {
+  const caps = { perHour: 3, perDay: 5 };
+  let s: PulseState = empty;
+  for (const ago of [50 * 60, 20 * 60, 60]) {
+    s = afterDecide(s, "k", { notFound: false, costUsd: 0.01, now: new Date(now.getTime() - ago * 1000) });
+  }
+  const v = decideCapGuard(s, now, caps);
+  assert(v.kind === "pause");
+  assertEquals([v.why, v.retryInS], ["cap", 10 * 60]);
+  assertEquals(
+    v.msg,
+    "3 decides in the last hour reached the cap of 3 (max_decides_per_hour): the next decide in 600s",
+  );
+  assertEquals(v.journal, v.msg);
+  const again = decideCapGuard({ ...s, notes: v.notes! }, new Date(now.getTime() + 1000), caps);
+  assert(again.kind === "pause");
+  assertEquals(again.journal, undefined, "engaged once, journaled once");
+  // Ten minutes on, the oldest decide has left the hour: the cap disengages.
+  assertEquals(decideCapGuard(s, new Date(now.getTime() + 600_001), caps).kind, "go");
+  assertEquals(decideCapGuard(s, now, { perHour: 4, perDay: 5 }).kind, "go");
+});
+
+Deno.test("decide caps: the daily cap counts a day; a decide whose runner was missing does not count", () => {
+  let s: PulseState = empty;
+  for (let h = 23; h >= 19; h--) {
+    s = afterDecide(s, "k", { notFound: false, costUsd: 0.01, now: new Date(now.getTime() - h * 3600_000) });
+  }
+  s = afterDecide(s, "k", { notFound: true, costUsd: undefined, now });
+  assertEquals(s.notes.decides?.length, 5);
+  const v = decideCapGuard(s, now, { perHour: 30, perDay: 5 });
+  assert(v.kind === "pause");
+  assertEquals(v.retryInS, 3600, "the oldest (23 h ago) leaves the day in an hour");
+  assertMatch(v.msg, /^5 decides in the last day reached the cap of 5 \(max_decides_per_day\)/);
+  // A day's record is all that is kept: three hours on, the decides of 23, 22 and 21 hours ago are gone.
+  const later = afterDecide(s, "k", { notFound: false, costUsd: 0.01, now: new Date(now.getTime() + 3 * 3600_000) });
+  assertEquals(later.notes.decides?.length, 3);
+});
+
+Deno.test("guard limits: the config's settings, each with its env override as the original looop names it", () => {
+  const cfg = config(`{"max_decides_per_hour": 10, "max_next_interval_s": 60, "tick_timeout_s": 120}`);
+  assertEquals(guardLimits(cfg, () => undefined), {
+    caps: { perHour: 10, perDay: 300 },
+    maxNextIntervalS: 60,
+    tickTimeoutS: 120,
+  });
+  const env: Record<string, string> = {
+    LOOOP_MAX_DECIDES_PER_HOUR: "2",
+    LOOOP_MAX_NEXT_INTERVAL: "900",
+    LOOOP_TICK_TIMEOUT_SECS: "30",
+  };
+  assertEquals(guardLimits(cfg, (n) => env[n]), {
+    caps: { perHour: 2, perDay: 300 },
+    maxNextIntervalS: 900,
+    tickTimeoutS: 30,
+  });
+  assertEquals(guardLimits(config(), (n) => (n === "LOOOP_TICK_TIMEOUT_SECS" ? "soon" : undefined)).tickTimeoutS, 600);
+  assertEquals(guardLimits(config(), () => undefined), {
+    caps: { perHour: 30, perDay: 300 },
+    maxNextIntervalS: 300,
+    tickTimeoutS: 600,
+  });
 });

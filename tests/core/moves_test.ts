@@ -162,7 +162,7 @@ Deno.test("the id gate comes before the size gate", () => {
   assertEquals(gateMove({ action: "write_goal", id: "../x", body: "x".repeat(50) }, { maxBodyBytes: 10 })?.rule, "id");
 });
 
-Deno.test("clampInterval keeps next_interval_s within 5..3600 seconds", () => {
+Deno.test("clampInterval keeps next_interval_s within 5..300 seconds, or 5..max_next_interval_s", () => {
   const cases: [number, number][] = [
     [-10, 5],
     [0, 5],
@@ -171,11 +171,12 @@ Deno.test("clampInterval keeps next_interval_s within 5..3600 seconds", () => {
     [6, 6],
     [90.4, 90],
     [90.6, 91],
-    [3600, 3600],
-    [3601, 3600],
-    [1e9, 3600],
+    [300, 300],
+    [301, 300],
+    [1e9, 300],
   ];
   for (const [given, want] of cases) assertEquals(clampInterval(given), want, `clampInterval(${given})`);
+  assertEquals([clampInterval(3601, 3600), clampInterval(3000, 3600), clampInterval(2, 3600)], [3600, 3000, 5]);
 });
 
 Deno.test("summarize gives one line per action", () => {

@@ -56,6 +56,7 @@ Deno.test("_ state --json has its stable shape; _ state prints a readable summar
       "sessions",
       "claims",
       "spend",
+      "decides",
       "journal",
     ]);
     assertEquals(s.data_dir, dir);
@@ -74,6 +75,7 @@ Deno.test("_ state --json has its stable shape; _ state prints a readable summar
     ]);
     assertEquals([s.readings, s.asks, s.sessions, s.claims, s.journal], [{}, [], [], [], []]);
     assertEquals(s.spend, { today_usd: 0, budget_usd: null });
+    assertEquals(s.decides, { last_hour: 0, last_day: 0 });
 
     // A body that starts with "---" (frontmatter) works inline, with or without `--`.
     await writeVerb(dir, env, ["_", "goal", "write", "ship", "---\ngoal: ship it\n---\nbody"]);

@@ -155,7 +155,7 @@ Deno.test("next_interval_s forces the next beat to decide although the world did
       { action: "noop", reason: "settled" },
     );
     const first = await lab.beatExpect(0, "moved");
-    assertEquals(first.result?.nextIntervalS, 5, "clamped to 5..3600");
+    assertEquals(first.result?.nextIntervalS, 5, "clamped to 5..300");
     const second = await lab.beatExpect(0, "moved");
     assertEquals(await lab.decides(), 2, "the nudged beat decided");
     assertEquals(second.result?.move, { action: "noop", reason: "settled" });

@@ -4,8 +4,8 @@
  * count. A budget with a runner that reports no cost pauses after 3 decides (fail closed).
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { localDayOf } from "../helpers.ts";
-import { countMatching, FIXTURES, withLab } from "./helpers.ts";
+import { eventually, localDayOf } from "../helpers.ts";
+import { countMatching, FIXTURES, processesWith, uniqueMark, withLab } from "./helpers.ts";
 
 const BUDGET_LINE = /^- \S+ \S+ daily budget reached \(\$[\d.]+ ≥ \$[\d.]+\) — AI paused until local midnight$/;
 
@@ -112,5 +112,35 @@ Deno.test("budget: a runner that is not installed spent nothing, so its failures
     await lab.touchGoal("g", "installed");
     await lab.beatExpect(0, "moved", { PATH: `${FIXTURES}:${Deno.env.get("PATH")}` });
     assertEquals(await lab.decides(), 1);
+  });
+});
+
+Deno.test("decide cap: LOOOP_MAX_DECIDES_PER_HOUR=2 lets two decides through, then pauses (journaled once); _ state counts them", async () => {
+  await withLab({}, async (lab) => {
+    const env = { LOOOP_MAX_DECIDES_PER_HOUR: "2" };
+    for (let i = 0; i < 4; i++) {
+      await lab.touchGoal("g", `change ${i}`); // the world moves every time
+      const b = await lab.beatExpect(0, i < 2 ? "moved" : "paused", env);
+      if (i >= 2) {
+        assertEquals([b.result?.why, b.result?.retryInS !== undefined], ["cap", true]);
+        assertMatch(b.stderr, /"event":"decide\.cap","msg":"2 decides in the last hour reached the cap of 2/);
+      }
+    }
+    assertEquals(await lab.decides(), 2);
+    assertEquals(countMatching(await lab.journal(), /reached the cap of 2 \(max_decides_per_hour\)/), 1);
+    const state = JSON.parse((await lab.ok(["_", "state", "--json"])).stdout);
+    assertEquals(state.decides, { last_hour: 2, last_day: 2 });
+    // Without the override the config's default (30) holds: the next beat decides.
+    await lab.touchGoal("g", "one more");
+    await lab.beatExpect(0, "moved");
+  });
+});
+
+Deno.test("tick deadline: LOOOP_TICK_TIMEOUT_SECS ends a hanging decide at that many seconds", async () => {
+  await withLab({ runner: "fake-hang" }, async (lab) => {
+    const mark = uniqueMark();
+    const b = await lab.beatExpect(1, "no-move", { LOOOP_TICK_TIMEOUT_SECS: "1", FAKE_HANG_MARK: mark });
+    assertEquals(b.result?.reason, "the runner timed out after 1s");
+    await eventually(async () => (await processesWith(`sleep ${mark}`)).length === 0, "the runner's group ended");
   });
 });
