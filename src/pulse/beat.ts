@@ -286,7 +286,7 @@ async function asksWithWorkers(ctx: BeatContext): Promise<(Ask & { live: boolean
   return asks.map((a) => ({ ...a, live: running.has(a.worker) }));
 }
 
-/** Gate and carry out the move; on success the world it saw (with its own writes) is committed. */
+/** Gate and carry out the move; on success the world the decision saw is committed (its effects are the next change). */
 async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sandbox): Promise<BeatResult> {
   const { ctx } = beat;
   const { dd, config } = ctx;

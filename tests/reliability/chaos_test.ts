@@ -123,6 +123,9 @@ Deno.test("chaos: 200+ beats while the pulse, session hosts and writers are SIGK
     config: {
       sandbox: { mode: "off" }, // tests/confine covers the sandbox; here it would only slow every beat
       max_workers: 3,
+      // Hundreds of decides in two minutes, far over the decide caps, which are not what this tests.
+      max_decides_per_hour: 100_000,
+      max_decides_per_day: 100_000,
       runners: { pi: { interactive: `bash ${RELIABILITY_FIXTURES}/chaos-worker {{prompt_file}}` } },
     },
     env: { LOOOP_INTERVAL: "0.1", CHAOS_WORKER_S: "1" },

@@ -19,7 +19,11 @@ const MEASURED = 1000;
 const FD_SLACK = 10;
 
 Deno.test(`soak: ${WARM_UP} + ${MEASURED} beats of one pulse: descriptors steady, RSS within 10%`, async () => {
-  const lab = await PulseLab.create({ config: { sandbox: { mode: "off" } } }); // as bench/pulse_bench.ts: the pulse alone
+  // As bench/pulse_bench.ts: the pulse alone. It decides about 40 times a minute here, far over the
+  // decide caps (30 an hour by default), which tests/core/guards_test.ts and budget_test.ts cover.
+  const lab = await PulseLab.create({
+    config: { sandbox: { mode: "off" }, max_decides_per_hour: 100_000, max_decides_per_day: 100_000 },
+  });
   try {
     await lab.sensor("steady", `#!/bin/sh\necho '{"signal":{"ok":true}}'\n`);
     await lab.sensor(
