@@ -42,7 +42,9 @@ Deno.test("the files looop writes parse against their schemas in core/schemas.ts
     await parses(`${d}/sessions/w1/meta.json`, SessionMetaSchema);
     await parses(`${d}/.goal-activity.json`, GoalActivitySchema);
     const askId = await eventually(async () => {
-      const names = [...Deno.readDirSync(`${d}/asks`)].filter((e) => e.name.endsWith(".json")).map((e) => e.name);
+      const names = (await Array.fromAsync(Deno.readDir(`${d}/asks`))).map((e) => e.name).filter((n) =>
+        n.endsWith(".json")
+      );
       return names[0]?.slice(0, -5);
     }, "the ask");
     await parses(`${d}/asks/${askId}.json`, AskSchema);
