@@ -62,12 +62,10 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
     : o.kind === "aborted"
     ? "stopped: the pulse was stopping"
     : `could not start: ${o.message}`;
-  const log = `$ ${move.cmd}\n${new TextDecoder().decode(r.stdout)}${
-    r.stderrTail ? `\n[stderr]\n${r.stderrTail}` : ""
-  }\n[${status}]\n`;
+  const stdout = new TextDecoder().decode(r.stdout);
+  const log = `$ ${move.cmd}\n${stdout}${r.stderrTail ? `\n[stderr]\n${r.stderrTail}` : ""}\n[${status}]\n`;
   await writeFileAtomic(`${dir}/shell.log`, log, 0o600);
   await removeIfExists(dd.actionWal);
-  const stdout = new TextDecoder().decode(r.stdout);
   const denied = verdict.run === "confined" && sandboxDenied(r.stderrTail);
   const shell: ShellOutput = {
     run_id: opts.runId,
