@@ -34,6 +34,33 @@ export function renderState(s: StateDoc, now: Date): string {
     ? "decided"
     : "changed since last decide";
   out.push(`${bold("world")}     ${s.world_hash.slice(0, 12)} ${dim(`(${decided})`)}`);
+  const t = s.today;
+  const paused = Object.entries(t.pauses).map(([k, v]) => `${k} ${v}`).join(", ");
+  out.push(
+    `${bold("today")}     ${t.beats} beats: ${t.skips} skipped, ${t.decides} decided, ${t.failures} failed` +
+      (paused ? `, paused: ${paused}` : ""),
+  );
+  const g = s.guards;
+  if (g.runner_limit) {
+    out.push(
+      `${
+        bold("limit")
+      }     runner ${g.runner_limit.runner}: ${g.runner_limit.reason} — no decide until ${g.runner_limit.until}`,
+    );
+  }
+  if (g.backoff) {
+    out.push(
+      `${bold("backoff")}   ${g.backoff.failures} failed decide(s) since ${g.backoff.since}: ${g.backoff.reason}`,
+    );
+  }
+  if (g.flapping.length) out.push(`${bold("flapping")}  ${g.flapping.join(", ")} ${dim("(not waking the loop)")}`);
+  if (g.noop?.redecide_at && s.last_tick_hash === s.world_hash) {
+    out.push(
+      `${bold("settled")}   by a noop at ${g.noop.at} ${
+        dim(`(decided again at ${g.noop.redecide_at} if nothing changes)`)
+      }`,
+    );
+  }
   out.push(
     `${bold("decides")}   ${s.decides.last_hour} in the last hour, ${s.decides.last_day} in the last day`,
     `${bold("spend")}     ${usd(s.spend.today_usd)} today${

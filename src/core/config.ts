@@ -72,6 +72,12 @@ export const ConfigSchema = z.strictObject({
   max_next_interval_s: z.number().int().min(5).default(300),
   /** the decide's deadline (LOOOP_TICK_TIMEOUT_SECS) */
   tick_timeout_s: z.number().positive().finite().default(600),
+  /** a world that ended in a noop is decided again at most this often (LOOOP_NOOP_TTL, seconds) */
+  noop_ttl_s: z.number().positive().finite().default(6 * 3600),
+  /** a sensor whose signal changed on this many beats in a row is damped (LOOOP_FLAP_STREAK) */
+  flap_streak: z.number().int().min(2).default(4),
+  /** a transient runner failure (overload, connection reset) is retried this often in the beat (LOOOP_RUNNER_RETRIES) */
+  runner_retries: z.number().int().min(0).max(10).default(2),
   // A pattern that does not compile would be skipped by the run_shell gate: a guardrail silently off.
   irreversible: z.array(z.string().min(1).refine(isRegExp, { message: "not a valid regular expression" })).default([]),
   prices: PriceTableSchema.default({}),

@@ -11,9 +11,10 @@ import { localDay } from "./time.ts";
 /** What the pulse keeps between beats (store/pulse_state.ts reads and writes it). */
 export type PulseState = { lastHash?: string; backoff?: Backoff; lastDecide?: WorldView; notes: PulseNotes };
 
+export type PauseWhy = "paused" | "backoff" | "budget" | "unmetered" | "cap" | "runner_limit";
 export type Pause = {
   kind: "pause";
-  why: "paused" | "backoff" | "budget" | "unmetered" | "cap";
+  why: PauseWhy;
   /** the log event and its line */
   event: string;
   level: "info" | "warn";
@@ -52,10 +53,16 @@ export function pausedGuard(paused: { since: string; reason: string } | undefine
   };
 }
 
-/** Backoff: failed decides wait, unless the world moved since the failure. */
-export function backoffGuard(state: PulseState, now: Date, hash: string): Verdict {
+/**
+ * Backoff: failed decides wait out their delay. A sensor that moves does not cut it short (a
+ * flapping world would otherwise retry a failing runner every beat); a human's edit to the PLAYBOOK
+ * or a goal (`steer`, their digest) does. Only a successful decide resets the count (afterSuccess).
+ */
+export function backoffGuard(state: PulseState, now: Date, world: { hash: string; steer: string }): Verdict {
   const b = state.backoff;
-  if (!b || b.hash !== hash) return GO;
+  if (!b) return GO;
+  // A record from before `steer` was kept compares the whole world, as it did then.
+  if (b.steer !== undefined ? b.steer !== world.steer : b.hash !== world.hash) return GO;
   const waitS = backoffDelayS(b.failures) - (now.getTime() - Date.parse(b.ts)) / 1000;
   if (waitS <= 0) return GO;
   const retryInS = Math.ceil(waitS);
@@ -64,9 +71,80 @@ export function backoffGuard(state: PulseState, now: Date, hash: string): Verdic
     why: "backoff",
     event: "backoff",
     level: "info",
-    msg: `${b.failures} failed decide(s): next try in ${retryInS}s`,
+    msg: `${b.failures} failed decide(s): next try in ${retryInS}s (a PLAYBOOK or goal edit tries at once)`,
     retryInS,
   };
+}
+
+/**
+ * A usage or rate limit the runner reported (decider/limits.ts reads it from its output): no
+ * decide until its reset time. It is journaled once, when the decide that hit it fails.
+ */
+export function runnerLimitGuard(state: PulseState, now: Date): Verdict {
+  const l = state.notes.runner_limit;
+  if (!l) return GO;
+  const waitS = (Date.parse(l.until) - now.getTime()) / 1000;
+  if (!(waitS > 0)) return GO;
+  const retryInS = Math.ceil(waitS);
+  return {
+    kind: "pause",
+    why: "runner_limit",
+    event: "runner.limit",
+    level: "info",
+    msg: `runner ${l.runner} reported a usage limit (${l.reason}): no decide until ${l.until} (in ${retryInS}s)`,
+    retryInS,
+  };
+}
+
+/**
+ * The noop TTL: a world that ended in a noop is skipped while it stays the same, but decided again
+ * once `ttlS` after that noop, so a wrong noop cannot park a world forever. Journaled once per noop.
+ */
+export function noopTtlDue(
+  state: PulseState,
+  now: Date,
+  hash: string,
+  ttlS: number,
+): { due: false } | { due: true; journal?: string; notes?: PulseNotes } {
+  const n = state.notes.noop;
+  if (!n || n.hash !== hash || now.getTime() - Date.parse(n.at) < ttlS * 1000) return { due: false };
+  if (state.notes.noop_ttl_journaled === n.at) return { due: true };
+  return {
+    due: true,
+    journal: `world unchanged since a noop at ${n.at}: deciding again (noop TTL ${ttlS}s)`,
+    notes: { ...state.notes, noop_ttl_journaled: n.at },
+  };
+}
+
+/** What trackFlapping found this beat. */
+export type Flapping = {
+  flap: NonNullable<PulseNotes["flap"]>;
+  /** the sensors damped now: their signal does not wake the loop */
+  damped: string[];
+  /** damped from this beat on (journaled) */
+  engaged: string[];
+  /** no longer damped: their signal held still for a beat */
+  released: string[];
+};
+
+/**
+ * Flapping sensors: a sensor whose signal (`digests`, name → digest) changed on `streak` beats in a
+ * row is damped until it holds still for one beat. looop's own readings (sys-*) never are.
+ */
+export function trackFlapping(prior: PulseNotes["flap"], digests: Record<string, string>, streak: number): Flapping {
+  const flap: Flapping["flap"] = {};
+  const out: Flapping = { flap, damped: [], engaged: [], released: [] };
+  for (const [name, sig] of Object.entries(digests)) {
+    if (name.startsWith("sys-")) continue;
+    const before = prior?.[name];
+    const n = before === undefined ? 0 : before.sig === sig ? 0 : before.streak + 1;
+    const was = before?.damped === true;
+    flap[name] = n >= streak ? { sig, streak: n, damped: true } : { sig, streak: n };
+    if (n >= streak) out.damped.push(name);
+    if (n >= streak && !was) out.engaged.push(name);
+    if (n < streak && was) out.released.push(name);
+  }
+  return out;
 }
 
 /**
@@ -130,22 +208,40 @@ const DAY_MS = 24 * HOUR_MS;
 export type DecideCaps = { perHour: number; perDay: number };
 
 /** What the guards and the beat hold to: the config's settings, each with its env override (the original looop's names). */
-export type GuardLimits = { caps: DecideCaps; maxNextIntervalS: number; tickTimeoutS: number };
+export type GuardLimits = {
+  caps: DecideCaps;
+  maxNextIntervalS: number;
+  tickTimeoutS: number;
+  noopTtlS: number;
+  flapStreak: number;
+  runnerRetries: number;
+};
 
-export type GuardEnv = "LOOOP_MAX_DECIDES_PER_HOUR" | "LOOOP_MAX_NEXT_INTERVAL" | "LOOOP_TICK_TIMEOUT_SECS";
+export type GuardEnv =
+  | "LOOOP_MAX_DECIDES_PER_HOUR"
+  | "LOOOP_MAX_NEXT_INTERVAL"
+  | "LOOOP_TICK_TIMEOUT_SECS"
+  | "LOOOP_NOOP_TTL"
+  | "LOOOP_FLAP_STREAK"
+  | "LOOOP_RUNNER_RETRIES";
 
+/** The guards' settings: an env override wins when it is a number at or above the setting's least value. */
 export function guardLimits(config: Config, env: (name: GuardEnv) => string | undefined): GuardLimits {
-  const n = (name: GuardEnv, fallback: number) => {
-    const v = Number(env(name));
-    return env(name) && Number.isFinite(v) && v > 0 ? v : fallback;
+  const n = (name: GuardEnv, fallback: number, least = Number.MIN_VALUE) => {
+    const text = env(name)?.trim();
+    const v = Number(text);
+    return text && Number.isFinite(v) && v >= least ? v : fallback;
   };
   return {
     caps: {
-      perHour: Math.floor(n("LOOOP_MAX_DECIDES_PER_HOUR", config.max_decides_per_hour)),
+      perHour: Math.max(1, Math.floor(n("LOOOP_MAX_DECIDES_PER_HOUR", config.max_decides_per_hour, 1))),
       perDay: config.max_decides_per_day,
     },
     maxNextIntervalS: Math.max(5, Math.floor(n("LOOOP_MAX_NEXT_INTERVAL", config.max_next_interval_s))),
     tickTimeoutS: n("LOOOP_TICK_TIMEOUT_SECS", config.tick_timeout_s),
+    noopTtlS: n("LOOOP_NOOP_TTL", config.noop_ttl_s, 1),
+    flapStreak: Math.floor(n("LOOOP_FLAP_STREAK", config.flap_streak, 2)),
+    runnerRetries: Math.floor(n("LOOOP_RUNNER_RETRIES", config.runner_retries, 0)),
   };
 }
 
@@ -198,7 +294,7 @@ export function afterDecide(
 export function afterFailure(
   state: PulseState,
   now: Date,
-  hash: string,
+  world: { hash: string; steer: string },
   failure: { reason: string; journal: string },
 ): { state: PulseState; failures: number; journal?: string } {
   const failures = (state.backoff?.failures ?? 0) + 1;
@@ -206,7 +302,7 @@ export function afterFailure(
   return {
     state: {
       ...state,
-      backoff: { failures, hash, ts: now.toISOString(), reason: failure.reason },
+      backoff: { failures, hash: world.hash, steer: world.steer, ts: now.toISOString(), reason: failure.reason },
       notes: repeat ? state.notes : { ...state.notes, last_failure_journaled: failure.reason },
     },
     failures,

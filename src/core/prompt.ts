@@ -44,6 +44,8 @@ export type PromptInputs = {
   whatChanged: string[];
   /** the last run_shell's result, shown to the one decide after it */
   shellOutput: ShellOutput | undefined;
+  /** sensors damped for flapping: their signal does not wake the loop until it holds still */
+  flapping?: { name: string; streak: number }[];
   lastFailure: string | undefined;
   journal: string[];
 };
@@ -101,6 +103,15 @@ export function buildPrompt(p: PromptInputs): string {
     { title: "PLAYBOOK", body: p.playbook.trimEnd() || "(empty)", cap: 32_000 },
     { title: "GOALS", body: goals, cap: 64_000 },
     { title: "SENSOR READINGS", body: readings, cap: 48_000 },
+    ...(p.flapping?.length
+      ? [{
+        title: "FLAPPING SENSORS",
+        body: "These sensors' signals changed on every recent beat, so they no longer wake the loop until they " +
+          "hold still; their readings above are current, but do not chase them.\n" +
+          p.flapping.map((f) => `- ${f.name}: changed on ${f.streak} beats in a row`).join("\n"),
+        cap: 2_000,
+      }]
+      : []),
     {
       title: "PENDING ASKS",
       body: `These wait on a human. They are not yours to answer; do not duplicate work that waits on them.\n${asks}`,

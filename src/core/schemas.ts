@@ -109,6 +109,8 @@ export type GoalActivity = z.infer<typeof GoalActivitySchema>;
 export const BackoffSchema = z.object({
   failures: z.number().int().positive(),
   hash: z.string(),
+  /** the PLAYBOOK and goals when it failed: a human's edit to them ends the wait, a moving sensor does not */
+  steer: z.string().optional(),
   ts: isoTime,
   reason: z.string(),
 });
@@ -154,6 +156,30 @@ export const PulseNotesSchema = z.object({
   cap_journaled: z.string().optional(),
   /** the last run_shell's result, until the next decide has seen it */
   shell_output: ShellOutputSchema.optional(),
+  /** the last noop and the world it settled on (the noop TTL re-decides it once per TTL) */
+  noop: z.object({ at: isoTime, hash: z.string(), ttl_s: z.number().positive().optional() }).optional(),
+  /** the noop whose TTL re-decide was journaled (its `at`), to journal it once */
+  noop_ttl_journaled: z.string().optional(),
+  /** each sensor's signal digest and the beats in a row it changed (flapping sensors) */
+  flap: z.record(
+    z.string(),
+    z.object({ sig: z.string(), streak: z.number().int().nonnegative(), damped: z.boolean().optional() }),
+  ).optional(),
+  /** when each sensor with a `looop:interval` header last ran */
+  sensor_ran: z.record(z.string(), isoTime).optional(),
+  /** a usage or rate limit the runner reported: no decide until `until` */
+  runner_limit: z.object({ until: isoTime, reason: z.string(), runner: z.string() }).optional(),
+  /** today's receipts (local day): what every beat did and spent */
+  today: z.object({
+    day: z.string(),
+    beats: z.number().int().nonnegative(),
+    skips: z.number().int().nonnegative(),
+    decides: z.number().int().nonnegative(),
+    failures: z.number().int().nonnegative(),
+    /** beats a guard paused, by its reason (paused, backoff, cap, budget, unmetered, runner_limit) */
+    pauses: z.record(z.string(), z.number().int().nonnegative()),
+    spend_usd: z.number().nonnegative(),
+  }).optional(),
 });
 export type PulseNotes = z.infer<typeof PulseNotesSchema>;
 

@@ -2,27 +2,36 @@
  * What one sensor may reach (SPEC §10): the hosts and environment variables the config allows
  * (sandbox.allow_net, sandbox.pass_env), narrowed by the sensor's own header lines among its
  * first 20 lines, `# looop:net=host[:port],…` and `# looop:env=NAME,…` (`// looop:` in a `.ts`
- * sensor). A header never widens past the config, which only a human edits: asking for more is
+ * sensor). `# looop:interval=<secs>` there says how often it runs at most. A header never widens past the config, which only a human edits: asking for more is
  * refused with the reason. A shell sensor without a net header gets allow_net; a `.ts` sensor
  * gets no network without one (its Deno permissions start empty).
  */
 
+import { parseDuration } from "./duration.ts";
+
 export type SensorKind = "sh" | "ts";
 
-export type SensorHeader = { net?: string[]; env?: string[] };
+/** `interval`: `# looop:interval=<secs>`, the sensor runs at most this often (its last reading stands between) */
+export type SensorHeader = { net?: string[]; env?: string[]; interval?: number };
 
 export type SensorPolicy = { net: string[]; env: string[] };
 
 const HEADER_LINES = 20;
 
-/** The `looop:net=` and `looop:env=` lines of a sensor's source. */
+/** The `looop:net=`, `looop:env=` and `looop:interval=` lines of a sensor's source. */
 export function sensorHeader(source: string, kind: SensorKind): SensorHeader {
   const lead = kind === "ts" ? "\\/\\/" : "#";
-  const re = new RegExp(`^\\s*${lead}\\s*looop:(net|env)=(.*)$`);
+  const re = new RegExp(`^\\s*${lead}\\s*looop:(net|env|interval)=(.*)$`);
   const out: SensorHeader = {};
   for (const line of source.split("\n").slice(0, HEADER_LINES)) {
     const m = re.exec(line);
     if (!m) continue;
+    if (m[1] === "interval") {
+      // Seconds, or a duration ("15m"); anything else is no interval (the sensor runs every beat).
+      const s = parseDuration(m[2]);
+      if (s !== undefined && s > 0) out.interval = s;
+      continue;
+    }
     const items = m[2].split(",").map((s) => s.trim()).filter(Boolean);
     const key = m[1] as "net" | "env";
     out[key] = [...(out[key] ?? []), ...items];

@@ -21,6 +21,7 @@ import { env, wholeEnv } from "../sys/env.ts";
 import { onPath, processStart } from "../sys/process.ts";
 import { runConfined, type Sandbox } from "../sys/sandbox.ts";
 import { type RunOptions, runProcess, type RunResult } from "../sys/spawn.ts";
+import { classifyRunnerFailure, type RunnerFailure } from "../core/runner_failure.ts";
 import { clearDecideFlight, writeDecideFlight } from "../store/inflight.ts";
 import type { DataDir } from "../store/layout.ts";
 
@@ -32,7 +33,8 @@ export type DecideResult =
   }
   & (
     | { kind: "move"; value: Record<string, unknown> }
-    | { kind: "failed"; reason: string; notFound?: boolean }
+    /** `failure`: what kind the runner's own words make it (a retry, a usage limit, or neither) */
+    | { kind: "failed"; reason: string; notFound?: boolean; failure?: RunnerFailure }
     /** `signal` was aborted (the pulse is stopping): the runner's group was ended */
     | { kind: "stopped" }
   );
@@ -78,13 +80,19 @@ export async function decide(
   const dir = `${dd.runsDir}/${runId}`;
   await ensureDir(dir, 0o700);
   await writeFileAtomic(`${dir}/prompt.md`, opts.prompt, 0o600);
-  const fail = async (reason: string, costUsd: number | undefined, notFound = false): Promise<DecideResult> => {
+  const fail = async (
+    reason: string,
+    costUsd: number | undefined,
+    notFound = false,
+    said?: string,
+  ): Promise<DecideResult> => {
     await writeFileAtomic(
       `${dir}/result.json`,
       JSON.stringify({ ok: false, reason, cost_usd: costUsd ?? null }) + "\n",
       0o600,
     );
-    return { runId, costUsd, kind: "failed", reason, notFound };
+    const failure = said?.trim() ? classifyRunnerFailure(said, opts.now) : undefined;
+    return { runId, costUsd, kind: "failed", reason, notFound, ...(failure ? { failure } : {}) };
   };
   const program = commandProgram(opts.runner.tick);
   if (program && !onPath(program)) {
@@ -181,9 +189,13 @@ export async function decide(
     // turn.failed; codex's stderr ends with unrelated warnings).
     const why = summary.error ?? r.stderrTail.trim().split("\n").pop() ?? "";
     const how = o.code === null ? `was killed by ${o.signal}` : `exited ${o.code}`;
-    return fail(`the runner ${how}${why ? `: ${why.slice(0, 200)}` : ""}`, cost);
+    const said = [summary.error, r.stderrTail, summary.finalText].filter(Boolean).join("\n");
+    return fail(`the runner ${how}${why ? `: ${why.slice(0, 200)}` : ""}`, cost, false, said);
   }
-  if (summary.error) return fail(`the runner reported an error: ${summary.error.slice(0, 300)}`, cost);
+  if (summary.error) {
+    const said = [summary.error, summary.finalText].filter(Boolean).join("\n");
+    return fail(`the runner reported an error: ${summary.error.slice(0, 300)}`, cost, false, said);
+  }
   let fromFile: string | undefined;
   try {
     fromFile = await readTextIfExists(decisionFile);
@@ -201,7 +213,8 @@ export async function decide(
     return fail(`the runner's stream ended without a final answer (${summary.events} events read)`, cost);
   } else {
     const got = extractOneObject(summary.finalText);
-    if (!got.ok) return fail(got.reason, cost);
+    // An answer that is no move may be the runner saying it hit its limit ("…usage limit reached|<reset>").
+    if (!got.ok) return fail(got.reason, cost, false, summary.finalText);
     value = got.value;
   }
   await writeFileAtomic(`${dir}/move.json`, JSON.stringify(value, null, 2) + "\n", 0o600);

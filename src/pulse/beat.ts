@@ -17,8 +17,12 @@ import {
   type GuardLimits,
   guardLimits,
   neglectedGoal,
+  noopTtlDue,
   pausedGuard,
+  type PauseWhy,
   type PulseState,
+  runnerLimitGuard,
+  trackFlapping,
   unmeteredGuard,
   type Verdict,
 } from "../core/guards.ts";
@@ -27,6 +31,10 @@ import type { Ask } from "../core/schemas.ts";
 import { clampInterval, type Move, parseMove } from "../core/moves.ts";
 import { buildPrompt } from "../core/prompt.ts";
 import { parseDuration } from "../core/duration.ts";
+import { type BeatTally, countBeat, receiptLine } from "../core/receipts.ts";
+import type { Reading } from "../core/readings.ts";
+import { retryDelayMs, type RunnerFailure } from "../core/runner_failure.ts";
+import { canonicalJson, sha256Hex, signalOf } from "../core/world.ts";
 import { localMinute, timeZoneOf } from "../core/time.ts";
 import { decide, type DecideResult, pruneRuns } from "../decider/decide.ts";
 import { executeMove } from "../executor/moves.ts";
@@ -46,14 +54,15 @@ import { NUDGE, type PulseStateRead, readPulseState, writePulseState } from "../
 import { readPause } from "../store/pause.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
 import { PULSE_ID } from "../store/sessions.ts";
-import { writeReadings } from "../store/snapshots.ts";
+import { readReadings, writeReadings } from "../store/snapshots.ts";
 import { type World, worldOf } from "../store/world.ts";
 import { ensureOwnDir, isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
 import { type Sandbox, sandbox } from "../sys/sandbox.ts";
+import { waitUnlessAborted } from "../sys/actors.ts";
 
 export type BeatResult =
   | { kind: "skipped" }
-  | { kind: "paused"; why: "paused" | "budget" | "unmetered" | "backoff" | "cap"; retryInS?: number }
+  | { kind: "paused"; why: PauseWhy; retryInS?: number }
   | { kind: "moved"; move: Move; journal: string; nextIntervalS?: number }
   /** `notFound`: the runner is not installed (exit 127 for `_ beat`) */
   | { kind: "no-move"; reason: string; notFound?: true }
@@ -81,54 +90,165 @@ let sandboxReported: string | undefined;
 /** How long what sensors and run_shell leave in the data dir's scratch/ is kept. */
 export const TMP_TTL_MS = 24 * 3600 * 1000;
 
-/** What a beat works on: the state it read, the state it will commit, and its context. */
-type Beat = { ctx: BeatContext; read: PulseStateRead; state: PulseState; fairness?: string };
+/** What a beat works on: the state it read, the state it will commit, its tally, and its context. */
+type Beat = {
+  ctx: BeatContext;
+  read: PulseStateRead;
+  state: PulseState;
+  fairness?: string;
+  /** the sensors damped this beat, for the FLAPPING SENSORS section */
+  flapping?: { name: string; streak: number }[];
+  /** runner calls made and what they cost, for the receipt */
+  decides: number;
+  spendUsd: number;
+};
 
 export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
-  const { dd, config, log } = ctx;
+  const { dd, log } = ctx;
   log("debug", "beat.start", "beat");
-  const beat: Beat = { ctx, read: await readPulseState(dd, ctx.now()), state: { notes: {} } };
-  beat.state = beat.read.state;
+  const read = await readPulseState(dd, ctx.now());
+  const beat: Beat = { ctx, read, state: read.state, decides: 0, spendUsd: 0 };
+  let result: BeatResult | undefined;
   try {
-    await housekeeping(beat);
-    const sb = await beatSandbox(beat);
-    const readings = await sense(ctx, sb);
-    if (!readings) return { kind: "stopped" }; // readings cut short are not the world
-    const world = await worldOf(dd, readings);
-    if (beat.state.lastHash === world.hash) {
-      log("info", "beat.skip", "world unchanged: no decide", { hash: world.hash.slice(0, 12) });
-      return { kind: "skipped" };
-    }
-    const runner = resolveRunner(config);
-    const runnerKey = JSON.stringify(runner ?? null);
-    const pause = await guards(beat, world, runnerKey);
-    if (pause) return pause;
-    if (!runner) {
-      return fail(
-        beat,
-        world,
-        `${runnerProblem(config)} — set runners.${config.default}.tick and .interactive in ${dd.configPath}`,
-        "no-move",
-      );
-    }
-    const result = await decideMove(beat, world, runner, sb);
-    // A move decided while the pulse was being stopped is not carried out: `down` means down.
-    if (result.kind === "stopped" || ctx.signal?.aborted) {
-      if (result.kind === "move") {
-        await appendJournal(dd, ctx.now(), `move not carried out: the pulse was stopping (run ${result.runId})`);
-      }
-      return { kind: "stopped" };
-    }
-    if (result.kind === "failed") {
-      const failed = await fail(beat, world, result.reason, "no-move");
-      return result.notFound && failed.kind === "no-move" ? { ...failed, notFound: true } : failed;
-    }
-    const parsed = parseMove(result.value);
-    if (!parsed.ok) return fail(beat, world, `${parsed.refusal.rule}: ${parsed.refusal.reason}`, "refused");
-    return await act(beat, world, parsed.move, result.runId, sb);
+    result = await beatSteps(beat);
+    return result;
   } finally {
+    // The receipt: one line in the pulse log, and today's counters (`_ state`, `looop cost`).
+    const tally: BeatTally = { ...tallyOf(result), decides: beat.decides, spendUsd: beat.spendUsd };
+    const today = countBeat(beat.state.notes.today, ctx.now(), tally);
+    beat.state = { ...beat.state, notes: { ...beat.state.notes, today } };
+    log("info", "beat.receipt", receiptLine(tally, today));
     await writePulseState(dd, beat.read, beat.state);
   }
+}
+
+/** A beat's result as its receipt counts it (no result: the beat threw, a failure). */
+function tallyOf(r: BeatResult | undefined): Pick<BeatTally, "outcome" | "why"> {
+  if (!r) return { outcome: "failed" };
+  switch (r.kind) {
+    case "skipped":
+    case "stopped":
+    case "moved":
+      return { outcome: r.kind };
+    case "paused":
+      return { outcome: "paused", why: r.why };
+    default:
+      return { outcome: "failed" };
+  }
+}
+
+async function beatSteps(beat: Beat): Promise<BeatResult> {
+  const { ctx } = beat;
+  const { dd, config, log } = ctx;
+  await housekeeping(beat);
+  const sb = await beatSandbox(beat);
+  const readings = await sense(beat, sb);
+  if (!readings) return { kind: "stopped" }; // readings cut short are not the world
+  const world = await worldOf(dd, readings, await dampFlapping(beat, readings));
+  if (beat.state.lastHash === world.hash && !(await noopTtl(beat, world))) {
+    log("info", "beat.skip", "world unchanged: no decide", { hash: world.hash.slice(0, 12) });
+    return { kind: "skipped" };
+  }
+  const runner = resolveRunner(config);
+  const runnerKey = JSON.stringify(runner ?? null);
+  const pause = await guards(beat, world, runnerKey);
+  if (pause) return pause;
+  if (!runner) {
+    return fail(
+      beat,
+      world,
+      `${runnerProblem(config)} — set runners.${config.default}.tick and .interactive in ${dd.configPath}`,
+      "no-move",
+    );
+  }
+  const result = await decideMove(beat, world, runner, sb);
+  // A move decided while the pulse was being stopped is not carried out: `down` means down.
+  if (result.kind === "stopped" || ctx.signal?.aborted) {
+    if (result.kind === "move") {
+      await appendJournal(dd, ctx.now(), `move not carried out: the pulse was stopping (run ${result.runId})`);
+    }
+    return { kind: "stopped" };
+  }
+  if (result.kind === "failed") {
+    if (result.failure?.kind === "limit") return await runnerLimited(beat, runner, result.failure);
+    const failed = await fail(beat, world, result.reason, "no-move");
+    return result.notFound && failed.kind === "no-move" ? { ...failed, notFound: true } : failed;
+  }
+  const parsed = parseMove(result.value);
+  if (!parsed.ok) return fail(beat, world, `${parsed.refusal.rule}: ${parsed.refusal.reason}`, "refused");
+  return await act(beat, world, parsed.move, result.runId, sb);
+}
+
+/**
+ * The noop TTL: the world is the one a noop settled on, but that noop is older than the TTL, so
+ * it is decided again (journaled once per noop).
+ */
+async function noopTtl(beat: Beat, world: World): Promise<boolean> {
+  const { ctx } = beat;
+  const due = noopTtlDue(beat.state, ctx.now(), world.hash, ctx.limits.noopTtlS);
+  if (!due.due) return false;
+  if (due.journal) await appendJournal(ctx.dd, ctx.now(), due.journal);
+  if (due.notes) beat.state = { ...beat.state, notes: due.notes };
+  ctx.log(
+    "info",
+    "noop.ttl",
+    `world unchanged since the last noop, older than ${ctx.limits.noopTtlS}s: deciding again`,
+  );
+  return true;
+}
+
+/**
+ * Flapping sensors: each sensor's signal digest is tracked; one that changed on flap_streak beats
+ * in a row is damped (journaled when it starts): its last steady signal stands in for it in the
+ * world hash until it holds still, so its flapping wakes no decide. Returns those stand-ins.
+ */
+async function dampFlapping(beat: Beat, readings: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { ctx } = beat;
+  const digests: Record<string, string> = {};
+  for (const [name, r] of Object.entries(readings)) {
+    if (!name.startsWith("sys-")) digests[name] = (await sha256Hex(canonicalJson(signalOf(r)))).slice(0, 16);
+  }
+  const f = trackFlapping(beat.state.notes.flap, digests, ctx.limits.flapStreak);
+  beat.state = { ...beat.state, notes: { ...beat.state.notes, flap: f.flap } };
+  beat.flapping = f.damped.map((name) => ({ name, streak: f.flap[name].streak }));
+  for (const name of f.engaged) {
+    const line = `sensor ${name} is flapping (its signal changed on ${ctx.limits.flapStreak} beats in a row): ` +
+      "it no longer wakes the loop until it holds still for a beat";
+    await appendJournal(ctx.dd, ctx.now(), line);
+    ctx.log("warn", "sensor.flapping", line, { sensor: name });
+  }
+  for (const name of f.released) {
+    ctx.log("info", "sensor.steady", `sensor ${name} held still: its signal wakes the loop again`, { sensor: name });
+  }
+  const steady: Record<string, unknown> = {};
+  for (const name of f.damped) {
+    const last = beat.state.lastDecide?.signals;
+    steady[name] = { signal: last && name in last ? last[name] : { flapping: true } };
+  }
+  return steady;
+}
+
+/**
+ * The runner said it hit a usage or rate limit: decides pause until its reset time (journaled
+ * once), and the pause is no failure, so no backoff builds up behind it.
+ */
+async function runnerLimited(
+  beat: Beat,
+  runner: Runner,
+  limit: Extract<RunnerFailure, { kind: "limit" }>,
+): Promise<BeatResult> {
+  const { ctx } = beat;
+  const until = limit.until.toISOString();
+  const line = `runner ${runner.name} hit a usage limit (${limit.why}): decides pause until ${until}` +
+    (limit.guessed ? " (it gave no reset time: trying again then)" : "");
+  await appendJournal(ctx.dd, ctx.now(), line);
+  ctx.log("warn", "runner.limit", line, { until });
+  beat.state = {
+    ...beat.state,
+    notes: { ...beat.state.notes, runner_limit: { until, reason: limit.why, runner: runner.name } },
+  };
+  const retryInS = Math.max(1, Math.ceil((limit.until.getTime() - ctx.now().getTime()) / 1000));
+  return { kind: "paused", why: "runner_limit", retryInS };
 }
 
 /** The beat's context as the pulse and `_ beat` give it: the clock, the sensor limits and the decide's deadline. */
@@ -180,22 +300,47 @@ async function beatSandbox(beat: Beat): Promise<Sandbox> {
   return sb;
 }
 
-/** Every sensor and the system readings, written to snapshots/; undefined when the pulse is stopping. */
-async function sense(ctx: BeatContext, sb: Sandbox): Promise<Record<string, unknown> | undefined> {
+/**
+ * Every sensor and the system readings, written to snapshots/; undefined when the pulse is
+ * stopping. A sensor with a `# looop:interval=<secs>` header runs at most that often: in between,
+ * its last reading stands.
+ */
+async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> | undefined> {
+  const { ctx } = beat;
   const { dd, config, log } = ctx;
+  const now = ctx.now();
+  const ran = { ...beat.state.notes.sensor_ran };
+  const last = Object.keys(ran).length ? await readReadings(dd) : {};
+  const stood: string[] = [];
   const readings = {
     ...await runSensors(dd, { ...ctx.sensors, signal: ctx.signal }, {
       sandbox: sb,
       allowNet: config.sandbox.allow_net,
       passEnv: config.sandbox.pass_env,
+      standIn: (name, intervalS) => {
+        const at = ran[name] ? Date.parse(ran[name]) : NaN;
+        if (last[name] !== undefined && now.getTime() - at < intervalS * 1000) {
+          stood.push(name);
+          return last[name] as Reading;
+        }
+        ran[name] = now.toISOString(); // it runs now
+        return undefined;
+      },
     }),
-    ...await systemReadings(dd, ctx.now()),
+    ...await systemReadings(dd, now),
   };
   if (ctx.signal?.aborted) return undefined;
+  // Only sensors that still have an interval header keep a record.
+  const kept = Object.fromEntries(Object.entries(ran).filter(([n]) => n in readings));
+  beat.state = {
+    ...beat.state,
+    notes: { ...beat.state.notes, sensor_ran: Object.keys(kept).length ? kept : undefined },
+  };
   await writeReadings(dd, readings);
   const errors = Object.entries(readings).filter(([, r]) => (r.signal as { error?: boolean })?.error === true);
   const failed = errors.length ? `, ${errors.length} failed: ${errors.map(([n]) => n).join(", ")}` : "";
-  log("info", "sense.done", `${Object.keys(readings).length} readings${failed}`);
+  const between = stood.length ? `, ${stood.length} between runs: ${stood.join(", ")}` : "";
+  log("info", "sense.done", `${Object.keys(readings).length} readings${failed}${between}`);
   return readings;
 }
 
@@ -206,9 +351,20 @@ async function guards(beat: Beat, world: World, runnerKey: string): Promise<Beat
   const now = ctx.now();
   // Today's spend is read only when a budget is set, and only once the backoff let the beat on.
   const spent = async () => spentToday((await readLedger(dd)).records, now);
+  // A runner limit whose reset time has come is over: decides resume.
+  const limit = state.notes.runner_limit;
+  if (limit && runnerLimitGuard(state, now).kind === "go") {
+    ctx.log(
+      "info",
+      "runner.limit.over",
+      `runner ${limit.runner}'s usage limit reset at ${limit.until}: decides resume`,
+    );
+    beat.state = { ...beat.state, notes: { ...beat.state.notes, runner_limit: undefined } };
+  }
   const verdicts: (() => Verdict | Promise<Verdict>)[] = [
     async () => pausedGuard(await readPause(dd)),
-    () => backoffGuard(state, now, world.hash),
+    () => runnerLimitGuard(state, now),
+    () => backoffGuard(state, now, world),
     () => decideCapGuard(state, now, ctx.limits.caps),
     async () => config.max_daily_usd === undefined ? { kind: "go" } : budgetGuard(state, now, config, await spent()),
     () => unmeteredGuard(state, now, config, { key: runnerKey, configPath: dd.configPath }),
@@ -240,6 +396,7 @@ async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox)
     fairness,
     whatChanged: whatChanged(beat.state.lastDecide, world.view),
     shellOutput: beat.state.notes.shell_output,
+    flapping: beat.flapping,
     lastFailure: beat.state.backoff?.reason,
     journal: await journalTail(dd, 20),
   });
@@ -249,6 +406,35 @@ async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox)
     prompt_bytes: prompt.length,
     confined,
   });
+  const attempts = ctx.limits.runnerRetries + 1;
+  let result: DecideResult;
+  for (let attempt = 1;; attempt++) {
+    result = await decideOnce(beat, runner, prompt, sb);
+    const transient = result.kind === "failed" && result.failure?.kind === "transient" ? result.failure : undefined;
+    if (!transient || attempt >= attempts || ctx.signal?.aborted) break;
+    // Overloaded, a connection reset: worth another try in this beat, after a short wait.
+    const waitMs = retryDelayMs(attempt);
+    log(
+      "warn",
+      "decide.retry",
+      `transient runner failure (${transient.why}): try ${attempt + 1} of ${attempts} in ${waitMs / 1000}s`,
+      {
+        run_id: result.runId,
+      },
+    );
+    if (!(await waitUnlessAborted(waitMs, ctx.signal))) break;
+  }
+  // The decide has seen the last run_shell's output (unless it was cut short): shown once.
+  if (result.kind !== "stopped") {
+    beat.state = { ...beat.state, notes: { ...beat.state.notes, shell_output: undefined } };
+  }
+  return result;
+}
+
+/** One call of the runner: its cost recorded and counted, the unmetered streak and the caps kept. */
+async function decideOnce(beat: Beat, runner: Runner, prompt: string, sb: Sandbox): Promise<DecideResult> {
+  const { ctx } = beat;
+  const { dd, config, log } = ctx;
   const result = await decide(dd, {
     runner,
     prompt,
@@ -265,11 +451,11 @@ async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox)
     await recordCost(dd, { kind: "tick", id: PULSE_ID, runner: runner.name, usd: result.costUsd, now: ctx.now() });
   }
   const notFound = result.kind === "failed" && result.notFound === true;
-  beat.state = afterDecide(beat.state, JSON.stringify(runner), { notFound, costUsd: result.costUsd, now: ctx.now() });
-  // The decide has seen the last run_shell's output (unless it was cut short): shown once.
-  if (result.kind !== "stopped") {
-    beat.state = { ...beat.state, notes: { ...beat.state.notes, shell_output: undefined } };
+  if (!notFound) {
+    beat.decides += 1;
+    beat.spendUsd += result.costUsd ?? 0;
   }
+  beat.state = afterDecide(beat.state, JSON.stringify(runner), { notFound, costUsd: result.costUsd, now: ctx.now() });
   log(
     "info",
     "decide.done",
@@ -312,6 +498,11 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
   // run_shell's output is new information too: the next beat decides once, with it in the prompt.
   const next = move.next_interval_s !== undefined || outcome.shell ? NUDGE : world.hash;
   beat.state = { ...afterSuccess(beat.state), lastDecide: world.view, lastHash: next };
+  // A noop settles the world until it changes, or until the noop TTL has it decided again.
+  const noop = move.action === "noop"
+    ? { at: ctx.now().toISOString(), hash: world.hash, ttl_s: ctx.limits.noopTtlS }
+    : undefined;
+  beat.state.notes = { ...beat.state.notes, noop, noop_ttl_journaled: undefined };
   if (outcome.shell) beat.state.notes = { ...beat.state.notes, shell_output: outcome.shell };
   // A noop looked at the goal FAIRNESS named: it counts as acted on, so FAIRNESS moves on.
   if (move.action === "noop" && beat.fairness) await stampGoalActivity(dd, beat.fairness, ctx.now());
@@ -330,11 +521,11 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
 async function fail(beat: Beat, world: World, reason: string, kind: "no-move" | "refused"): Promise<BeatResult> {
   const { ctx } = beat;
   const journal = kind === "refused" ? `move refused: ${reason}` : `decide failed: ${reason}`;
-  const after = afterFailure(beat.state, ctx.now(), world.hash, { reason, journal });
+  const after = afterFailure(beat.state, ctx.now(), world, { reason, journal });
   beat.state = after.state;
   if (after.journal) await appendJournal(ctx.dd, ctx.now(), after.journal);
   ctx.log("warn", kind === "refused" ? "move.refused" : "decide.failed", reason, { failures: after.failures });
-  ctx.log("info", "backoff", `next decide in ${backoffDelayS(after.failures)}s unless the world changes`, {
+  ctx.log("info", "backoff", `next decide in ${backoffDelayS(after.failures)}s unless a PLAYBOOK or goal is edited`, {
     failures: after.failures,
   });
   return { kind, reason };

@@ -38,6 +38,11 @@ export type SensorSetup = {
   passEnv: string[];
   /** run only these sensors (reading names, `sensor-<name>`): `_ sensor write` runs the new one once */
   only?: string[];
+  /**
+   * For a sensor with a `looop:interval` header: the reading that stands for it this beat (it ran
+   * less than `intervalS` ago), or undefined to run it now. Without it, every sensor runs.
+   */
+  standIn?: (name: string, intervalS: number) => Reading | undefined;
 };
 
 /** Between SIGTERM and SIGKILL of a timed-out sensor's group. */
@@ -49,7 +54,10 @@ const FILE_CAP_BYTES = 1024 * 1024;
 
 type Planned = { name: string; kind: SensorKind; path: string; argv: string[]; policy: SensorPolicy };
 
-/** The sensors in sensors/, each with its argv and policy, or the reading that says why it cannot run. */
+/**
+ * The sensors in sensors/, each with its argv and policy, or the reading that stands for it: why
+ * it cannot run, or (between the runs its interval allows) its last one.
+ */
 async function plan(dd: DataDir, setup: SensorSetup): Promise<{ planned: Planned[]; failed: Record<string, Reading> }> {
   const files = (await listNames(dd.sensorsDir)).filter((f) => /\.(sh|ts)$/.test(f));
   const planned: Planned[] = [];
@@ -76,9 +84,15 @@ async function plan(dd: DataDir, setup: SensorSetup): Promise<{ planned: Planned
       continue;
     }
     if (source === undefined) continue; // removed meanwhile
-    const p = sensorPolicy(sensorHeader(source, kind), kind, setup);
+    const header = sensorHeader(source, kind);
+    const p = sensorPolicy(header, kind, setup);
     if (!p.ok) {
       failed[name] = toReading({ kind: "refused", message: p.reason });
+      continue;
+    }
+    const standing = header.interval !== undefined ? setup.standIn?.(name, header.interval) : undefined;
+    if (standing) {
+      failed[name] = standing; // its last reading stands until its interval is up
       continue;
     }
     const argv = kind === "ts" ? tsSensorArgv(path, p.policy) : [path];

@@ -6,7 +6,8 @@
 import { spentToday } from "../core/cost.ts";
 import type { Ask } from "../core/schemas.ts";
 import { sha256Hex } from "../core/world.ts";
-import { readTextIfExists } from "../sys/fs.ts";
+import { localDay } from "../core/time.ts";
+import { readJson, readTextIfExists } from "../sys/fs.ts";
 import { waitFor } from "../sys/watch.ts";
 import { readGoalActivity } from "../store/activity.ts";
 import { type ConfigFacts, readConfigFacts, readNotesView, writeConfigFacts } from "../store/bookkeeping.ts";
@@ -57,6 +58,26 @@ export type StateDoc = {
   spend: { today_usd: number; budget_usd: number | null };
   /** decides that ran in the last hour and day (the caps max_decides_per_hour and _per_day count them) */
   decides: { last_hour: number; last_day: number };
+  /**
+   * The guards that hold now: the failed decides' backoff, the last noop (the world it settled on
+   * is decided again at `redecide_at`, the noop TTL), the sensors damped for flapping, and a usage
+   * limit the runner reported (no decide until `until`)
+   */
+  guards: {
+    backoff: { failures: number; since: string; reason: string } | null;
+    noop: { at: string; redecide_at: string | null } | null;
+    flapping: string[];
+    runner_limit: { runner: string; until: string; reason: string } | null;
+  };
+  /** today's receipts (local day): every beat counted, pauses by the guard that paused it */
+  today: {
+    beats: number;
+    skips: number;
+    decides: number;
+    failures: number;
+    pauses: Record<string, number>;
+    spend_usd: number;
+  };
   journal: string[];
 };
 
@@ -121,6 +142,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     flight,
     pulseMeta,
     paused,
+    backoff,
   ] = await Promise.all([
     readReadings(dd).then((readings) => worldOf(dd, readings)),
     pendingAsks(dd),
@@ -136,6 +158,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     readDecideFlight(dd).then(shown),
     readSession(dd, PULSE_ID).then((p) => p.meta),
     readPause(dd),
+    readJson(dd.tickBackoff),
   ]);
   const live = new Set(sessions.filter((s) => s.state === "running").map((s) => s.id));
   return {
@@ -160,8 +183,36 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
       last_hour: notes.decides.filter((t) => Date.parse(t) > now.getTime() - 3600_000).length,
       last_day: notes.decides.filter((t) => Date.parse(t) > now.getTime() - 86400_000).length,
     },
+    guards: {
+      backoff: backoffView(backoff.kind === "parsed" ? backoff.value : undefined),
+      noop: notes.noop
+        ? {
+          at: notes.noop.at,
+          redecide_at: notes.noop.ttl_s
+            ? new Date(Date.parse(notes.noop.at) + notes.noop.ttl_s * 1000).toISOString()
+            : null,
+        }
+        : null,
+      flapping: notes.flapping,
+      runner_limit: notes.runner_limit && Date.parse(notes.runner_limit.until) > now.getTime()
+        ? notes.runner_limit
+        : null,
+    },
+    today: (() => {
+      const t = notes.today?.day === localDay(now) ? notes.today : undefined;
+      const { day: _, ...counts } = t ??
+        { day: "", beats: 0, skips: 0, decides: 0, failures: 0, pauses: {}, spend_usd: 0 };
+      return counts;
+    })(),
     journal,
   };
+}
+
+/** .tick-backoff as `_ state` shows it (no zod here: a hand check, anything else is none). */
+function backoffView(v: unknown): StateDoc["guards"]["backoff"] {
+  const b = v as { failures?: unknown; ts?: unknown; reason?: unknown } | null | undefined;
+  if (!b || typeof b.failures !== "number" || typeof b.ts !== "string" || typeof b.reason !== "string") return null;
+  return { failures: b.failures, since: b.ts, reason: b.reason };
 }
 
 /**

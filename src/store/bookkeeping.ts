@@ -5,20 +5,67 @@
 import { readJson, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
 
+/** The guards and receipts of .pulse.json as `_ state` shows them. */
+export type NotesView = {
+  sandbox?: string;
+  decides: string[];
+  noop?: { at: string; ttl_s?: number };
+  flapping: string[];
+  runner_limit?: { until: string; reason: string; runner: string };
+  today?: {
+    day: string;
+    beats: number;
+    skips: number;
+    decides: number;
+    failures: number;
+    pauses: Record<string, number>;
+    spend_usd: number;
+  };
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
+
 /**
  * What `_ state` shows of .pulse.json (store/pulse_state.ts owns that file): the sandbox as the
- * pulse last found it, and when the decides of the last day ran (the caps count them). Read here
- * without its schema, since `_ state` loads no zod; anything of the wrong type is no note.
+ * pulse last found it, when the decides of the last day ran (the caps count them), the guards
+ * that hold (the last noop, damped sensors, a runner's usage limit) and today's receipts. Read
+ * here without its schema, since `_ state` loads no zod; anything of the wrong type is no note.
  */
-export async function readNotesView(dd: DataDir): Promise<{ sandbox?: string; decides: string[] }> {
+export async function readNotesView(dd: DataDir): Promise<NotesView> {
   const r = await readJson(`${dd.root}/.pulse.json`);
-  const v = r.kind === "parsed" && r.value && typeof r.value === "object"
-    ? r.value as { sandbox?: unknown; decides?: unknown }
-    : {};
-  return {
-    ...(typeof v.sandbox === "string" ? { sandbox: v.sandbox } : {}),
+  const v = r.kind === "parsed" && isObject(r.value) ? r.value : {};
+  const out: NotesView = {
     decides: Array.isArray(v.decides) ? v.decides.filter((t): t is string => typeof t === "string") : [],
+    flapping: isObject(v.flap)
+      ? Object.keys(v.flap).filter((k) => isObject(v.flap) && (v.flap[k] as { damped?: unknown })?.damped === true)
+      : [],
   };
+  if (typeof v.sandbox === "string") out.sandbox = v.sandbox;
+  if (isObject(v.noop) && typeof v.noop.at === "string") {
+    out.noop = { at: v.noop.at, ...(isCount(v.noop.ttl_s) ? { ttl_s: v.noop.ttl_s } : {}) };
+  }
+  const l = v.runner_limit;
+  if (isObject(l) && typeof l.until === "string" && typeof l.reason === "string" && typeof l.runner === "string") {
+    out.runner_limit = { until: l.until, reason: l.reason, runner: l.runner };
+  }
+  const t = v.today;
+  if (
+    isObject(t) && typeof t.day === "string" && isCount(t.beats) && isCount(t.skips) && isCount(t.decides) &&
+    isCount(t.failures) && isCount(t.spend_usd) && isObject(t.pauses) && Object.values(t.pauses).every(isCount)
+  ) {
+    const pauses = t.pauses as Record<string, number>;
+    out.today = {
+      day: t.day,
+      beats: t.beats,
+      skips: t.skips,
+      decides: t.decides,
+      failures: t.failures,
+      pauses,
+      spend_usd: t.spend_usd,
+    };
+  }
+  return out;
 }
 
 /**

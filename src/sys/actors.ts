@@ -63,6 +63,21 @@ export function untilAborted(stop: AbortSignal): Promise<void> {
   return new Promise((resolve) => stop.addEventListener("abort", () => resolve(), { once: true }));
 }
 
+/** Wait `ms`, or less when `stop` aborts; true when the whole wait passed. */
+export async function waitUnlessAborted(ms: number, stop?: AbortSignal): Promise<boolean> {
+  if (stop?.aborted) return false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const passed = await new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), ms);
+    onAbort = () => resolve(false);
+    stop?.addEventListener("abort", onAbort, { once: true });
+  });
+  clearTimeout(timer);
+  if (onAbort) stop?.removeEventListener("abort", onAbort);
+  return passed;
+}
+
 /**
  * A level-triggered wake-up between actors: a poke while nobody sleeps is kept, so the next
  * sleep returns at once (a change during a beat brings the next beat without waiting).

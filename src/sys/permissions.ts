@@ -28,6 +28,9 @@ export const ENV_VARS = [
   "LOOOP_MAX_DECIDES_PER_HOUR",
   "LOOOP_MAX_NEXT_INTERVAL",
   "LOOOP_TICK_TIMEOUT_SECS",
+  "LOOOP_NOOP_TTL",
+  "LOOOP_FLAP_STREAK",
+  "LOOOP_RUNNER_RETRIES",
   "DENO_DIR", // handed on to a Deno-native sensor's own process
 ] as const;
 export type EnvName = (typeof ENV_VARS)[number];

@@ -11,7 +11,10 @@ import {
   decideCapGuard,
   guardLimits,
   neglectedGoal,
+  noopTtlDue,
   type PulseState,
+  runnerLimitGuard,
+  trackFlapping,
   unmeteredGuard,
   usdText,
 } from "../../src/core/guards.ts";
@@ -26,15 +29,25 @@ Deno.test("backoff: 60 s doubling per failure, capped at 5 min", () => {
   assertEquals([1, 2, 3, 4, 5, 9].map(backoffDelayS), [60, 120, 240, 300, 300, 300]);
 });
 
-Deno.test("backoff guard: waits out the delay on the world that failed, goes on another world or after it", () => {
-  const state: PulseState = { notes: {}, backoff: { failures: 2, hash: "h1", ts: at(30), reason: "boom" } };
-  const v = backoffGuard(state, now, "h1");
+Deno.test("backoff guard: waits out the delay; a moving sensor does not cut it short, a PLAYBOOK or goal edit does", () => {
+  const state: PulseState = {
+    notes: {},
+    backoff: { failures: 2, hash: "h1", steer: "s1", ts: at(30), reason: "boom" },
+  };
+  const v = backoffGuard(state, now, { hash: "h1", steer: "s1" });
   assert(v.kind === "pause");
-  assertEquals([v.why, v.retryInS, v.msg], ["backoff", 90, "2 failed decide(s): next try in 90s"]);
+  assertEquals([v.why, v.retryInS], ["backoff", 90]);
+  assertEquals(v.msg, "2 failed decide(s): next try in 90s (a PLAYBOOK or goal edit tries at once)");
   assertEquals(v.journal, undefined, "a backoff is logged, not journaled");
-  assertEquals(backoffGuard(state, now, "h2").kind, "go", "the world moved since the failure");
-  assertEquals(backoffGuard({ ...state, backoff: { ...state.backoff!, ts: at(121) } }, now, "h1").kind, "go");
-  assertEquals(backoffGuard(empty, now, "h1").kind, "go");
+  assertEquals(backoffGuard(state, now, { hash: "h2", steer: "s1" }).kind, "pause", "a sensor moved: still waiting");
+  assertEquals(backoffGuard(state, now, { hash: "h2", steer: "s2" }).kind, "go", "a human edited a goal");
+  const later = { ...state, backoff: { ...state.backoff!, ts: at(121) } };
+  assertEquals(backoffGuard(later, now, { hash: "h1", steer: "s1" }).kind, "go", "the delay is over");
+  assertEquals(backoffGuard(empty, now, { hash: "h1", steer: "s1" }).kind, "go");
+  // A record written before `steer` was kept compares the whole world, as it did.
+  const old: PulseState = { notes: {}, backoff: { failures: 1, hash: "h1", ts: at(10), reason: "boom" } };
+  assertEquals(backoffGuard(old, now, { hash: "h1", steer: "s1" }).kind, "pause");
+  assertEquals(backoffGuard(old, now, { hash: "h2", steer: "s1" }).kind, "go");
 });
 
 Deno.test("budget guard: at or over max_daily_usd pauses; journals once per local day", () => {
@@ -76,9 +89,16 @@ Deno.test("afterDecide: no cost adds one, a cost resets, a missing runner leaves
 });
 
 Deno.test("afterFailure counts on and journals a reason once; afterSuccess starts over", () => {
-  const f1 = afterFailure(empty, now, "h", { reason: "r", journal: "decide failed: r" });
-  assertEquals([f1.failures, f1.journal, f1.state.backoff?.hash], [1, "decide failed: r", "h"]);
-  const f2 = afterFailure(f1.state, now, "h", { reason: "r", journal: "decide failed: r" });
+  const w = { hash: "h", steer: "s" };
+  const f1 = afterFailure(empty, now, w, { reason: "r", journal: "decide failed: r" });
+  assertEquals([f1.failures, f1.journal, f1.state.backoff?.hash, f1.state.backoff?.steer], [
+    1,
+    "decide failed: r",
+    "h",
+    "s",
+  ]);
+  // Another world (a sensor moved) is no reset: only a success is.
+  const f2 = afterFailure(f1.state, now, { hash: "h2", steer: "s" }, { reason: "r", journal: "decide failed: r" });
   assertEquals([f2.failures, f2.journal], [2, undefined]);
   const ok = afterSuccess(f2.state);
   assertEquals([ok.backoff, ok.notes.last_failure_journaled], [undefined, undefined]);
@@ -133,26 +153,93 @@ Deno.test("decide caps: the daily cap counts a day; a decide whose runner was mi
 });
 
 Deno.test("guard limits: the config's settings, each with its env override as the original looop names it", () => {
-  const cfg = config(`{"max_decides_per_hour": 10, "max_next_interval_s": 60, "tick_timeout_s": 120}`);
+  const cfg = config(
+    `{"max_decides_per_hour": 10, "max_next_interval_s": 60, "tick_timeout_s": 120, "noop_ttl_s": 600, ` +
+      `"flap_streak": 6, "runner_retries": 1}`,
+  );
   assertEquals(guardLimits(cfg, () => undefined), {
     caps: { perHour: 10, perDay: 300 },
     maxNextIntervalS: 60,
     tickTimeoutS: 120,
+    noopTtlS: 600,
+    flapStreak: 6,
+    runnerRetries: 1,
   });
   const env: Record<string, string> = {
     LOOOP_MAX_DECIDES_PER_HOUR: "2",
     LOOOP_MAX_NEXT_INTERVAL: "900",
     LOOOP_TICK_TIMEOUT_SECS: "30",
+    LOOOP_NOOP_TTL: "60",
+    LOOOP_FLAP_STREAK: "3",
+    LOOOP_RUNNER_RETRIES: "0",
   };
   assertEquals(guardLimits(cfg, (n) => env[n]), {
     caps: { perHour: 2, perDay: 300 },
     maxNextIntervalS: 900,
     tickTimeoutS: 30,
+    noopTtlS: 60,
+    flapStreak: 3,
+    runnerRetries: 0,
   });
   assertEquals(guardLimits(config(), (n) => (n === "LOOOP_TICK_TIMEOUT_SECS" ? "soon" : undefined)).tickTimeoutS, 600);
+  assertEquals(
+    guardLimits(config(), (n) => (n === "LOOOP_FLAP_STREAK" ? "1" : undefined)).flapStreak,
+    4,
+    "below 2: ignored",
+  );
   assertEquals(guardLimits(config(), () => undefined), {
     caps: { perHour: 30, perDay: 300 },
     maxNextIntervalS: 300,
     tickTimeoutS: 600,
+    noopTtlS: 21600,
+    flapStreak: 4,
+    runnerRetries: 2,
   });
+});
+
+Deno.test("noop TTL: a settled world is due again once the TTL after its noop has passed; journaled once per noop", () => {
+  const settled: PulseState = { notes: { noop: { at: at(3600), hash: "h" } } };
+  assertEquals(noopTtlDue(settled, now, "h", 7200).due, false, "within the TTL the noop stands");
+  const due = noopTtlDue(settled, now, "h", 1800);
+  assert(due.due);
+  assertEquals(due.journal, `world unchanged since a noop at ${at(3600)}: deciding again (noop TTL 1800s)`);
+  const again = noopTtlDue({ notes: due.notes! }, now, "h", 1800);
+  assert(again.due);
+  assertEquals([again.journal, again.notes], [undefined, undefined], "due until a decide lands, journaled once");
+  assertEquals(noopTtlDue(settled, now, "other", 1800).due, false, "the noop was about another world");
+  assertEquals(noopTtlDue(empty, now, "h", 1).due, false);
+});
+
+Deno.test("flapping: a signal that changes on N beats in a row is damped until it holds still; sys- readings never", () => {
+  let flap: ReturnType<typeof trackFlapping>["flap"] | undefined;
+  const seen: string[][] = [];
+  // Beat 1 is the first reading; beats 2..5 each change it; beat 6 holds still; beat 7 changes once.
+  for (const sig of ["a", "b", "a", "b", "a", "a", "b"]) {
+    const f = trackFlapping(flap, { "sensor-x": sig, "sensor-calm": "c", "sys-asks": sig }, 4);
+    flap = f.flap;
+    seen.push([f.damped.join(), f.engaged.join(), f.released.join()]);
+  }
+  assertEquals(seen, [
+    ["", "", ""],
+    ["", "", ""],
+    ["", "", ""],
+    ["", "", ""],
+    ["sensor-x", "sensor-x", ""],
+    ["", "", "sensor-x"],
+    ["", "", ""],
+  ]);
+  assertEquals(flap?.["sys-asks"], undefined, "looop's own readings are not tracked");
+});
+
+Deno.test("runner limit guard: no decide until the reset time, then go", () => {
+  const limited: PulseState = {
+    notes: {
+      runner_limit: { until: new Date(now.getTime() + 90_000).toISOString(), reason: "usage limit", runner: "pi" },
+    },
+  };
+  const v = runnerLimitGuard(limited, now);
+  assert(v.kind === "pause");
+  assertEquals([v.why, v.retryInS], ["runner_limit", 90]);
+  assertEquals(runnerLimitGuard(limited, new Date(now.getTime() + 90_000)).kind, "go");
+  assertEquals(runnerLimitGuard(empty, now).kind, "go");
 });

@@ -228,7 +228,12 @@ Deno.test("runner failures yield no move (exit 1): garbage, a torn stream, an er
   for (const c of cases) {
     await withLab({ runner: "fake-stream" }, async (lab) => {
       await Deno.writeTextFile(`${lab.base}/stream`, c.stream);
-      const env = { FAKE_STREAM_FILE: `${lab.base}/stream`, ...(c.exit ? { FAKE_EXIT: c.exit } : {}) };
+      // No retries here: the error stop's "overloaded" is transient (its retries have their own test).
+      const env = {
+        FAKE_STREAM_FILE: `${lab.base}/stream`,
+        LOOOP_RUNNER_RETRIES: "0",
+        ...(c.exit ? { FAKE_EXIT: c.exit } : {}),
+      };
       const goals = await lab.goals();
       const b = await lab.beatExpect(1, "no-move", env);
       assertMatch(b.result?.reason ?? "", c.reason, c.name);

@@ -24,7 +24,7 @@ Deno.test("a torn .tick-backoff counts as a failure (no reset): journaled once, 
     // One failure from the corrupt file, one now: the count went on instead of starting over.
     const after = JSON.parse(await Deno.readTextFile(backoff));
     assertEquals(after.failures, 2);
-    assertMatch(b.stderr, /next decide in 120s unless the world changes/);
+    assertMatch(b.stderr, /next decide in 120s unless a PLAYBOOK or goal is edited/);
     // The next beat on the same world backs off, and the corruption is not journaled again.
     assertEquals((await lab.beatExpect(0, "paused")).result?.why, "backoff");
     assertEquals(countMatching(await lab.journal(), /is corrupt/), 1);
