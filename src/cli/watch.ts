@@ -11,6 +11,8 @@ import { type Key, paneSize, parseKeys, renderFrame, type SessionLine } from "./
 import type { Ask } from "../core/schemas.ts";
 import { answerAsk } from "../mailbox/answer.ts";
 import { pendingAsks } from "../store/asks.ts";
+import { readNotesView } from "../store/bookkeeping.ts";
+import { readPause } from "../store/pause.ts";
 import type { DataDir } from "../store/layout.ts";
 import { isSessionAlive, PULSE_ID, sessionFiles, type SessionView } from "../store/sessions.ts";
 import type { SessionScreen } from "../supervisor/screen.ts";
@@ -28,6 +30,15 @@ function ordered(sessions: SessionView[]): SessionView[] {
     started(a).localeCompare(started(b)) || a.id.localeCompare(b.id)
   );
   return [...pulse, ...workers];
+}
+
+/** " — PAUSED since … (reason): looop resume", or a runner's usage limit, for the title; "" when the loop runs. */
+async function stopBanner(dd: DataDir): Promise<string> {
+  const [paused, notes] = await Promise.all([readPause(dd), readNotesView(dd)]);
+  if (paused) return ` — PAUSED since ${paused.since}${paused.reason ? ` (${paused.reason})` : ""}: \`looop resume\``;
+  const l = notes.runner_limit;
+  if (l && Date.parse(l.until) > Date.now()) return ` — runner ${l.runner} at its usage limit until ${l.until}`;
+  return "";
 }
 
 async function streamLog(dd: DataDir, id: string): Promise<void> {
@@ -66,6 +77,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   let { columns: cols, rows } = Deno.consoleSize();
   let sessions: SessionView[] = [];
   let asks: Ask[] = [];
+  let banner = ""; // what stops the loop now: a human's pause, a runner's usage limit
   let selectedId = initial;
   let screen: SessionScreen | undefined;
   let mode: Mode = { kind: "normal" };
@@ -86,7 +98,9 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   };
 
   const refresh = async () => {
-    [sessions, asks] = await Promise.all([ws.list().then(ordered), pendingAsks(dd)]);
+    let stop: string;
+    [sessions, asks, stop] = await Promise.all([ws.list().then(ordered), pendingAsks(dd), stopBanner(dd)]);
+    banner = stop;
     if (!selectedId || !sessions.some((s) => s.id === selectedId)) {
       const first = sessions[0]?.id;
       if (first !== selectedId) {
@@ -115,7 +129,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     write(renderFrame({
       cols,
       rows,
-      title: ` looop watch — ${dd.root}`,
+      title: ` looop watch — ${dd.root}${banner}`,
       sessions: lines,
       selected,
       pane: screen?.lines() ?? ["(no sessions yet)"],

@@ -136,3 +136,30 @@ Deno.test("`watch` with no id and no terminal exits 2 with one line; an unknown 
     assertEquals([u.code, u.stdout, u.stderr], [1, "", "looop: no session 'nope' — see `looop _ sessions`\n"]);
   });
 });
+
+Deno.test("`watch` says in its title when looop is paused, and stops saying it after `looop resume`", async () => {
+  await withLab(async (lab) => {
+    await lab.start("w1", "echo hello from w1\nexec sleep 1000");
+    assertEquals((await lab.run(["pause", "--reason", "incident 7"])).code, 0);
+    const envWords = Object.entries(lab.env).map(([k, v]) => `${k}=${quote(v)}`).join(" ");
+    const tmux = await Tmux.start(
+      `${lab.base}/tmux.sock`,
+      "paused",
+      `env ${envWords} ${looopCommandLine} watch w1`,
+      220,
+    );
+    try {
+      await tmux.waitFor(
+        (row) => /looop watch — .* — PAUSED since \S+ \(incident 7\): `looop resume`/.test(row),
+        "the pause",
+      );
+      assertEquals((await lab.run(["resume"])).code, 0);
+      await tmux.waitFor((row) => row.includes("looop watch — ") && !row.includes("PAUSED"), "the title without it");
+      await tmux.keys("q");
+      await eventually(async () => !(await tmux.alive()), "the tmux session to end after q");
+    } finally {
+      await tmux.killServer();
+    }
+    assertEquals((await lab.run(["_", "kill", "w1"])).code, 0);
+  });
+});

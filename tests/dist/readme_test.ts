@@ -27,3 +27,15 @@ Deno.test("README's deno install line uses the one permission set", () => {
     `deno install --global --force --name looop --config deno.json ${PERMISSION_FLAGS.join(" ")} src/main.ts`,
   );
 });
+
+Deno.test("every config key is in README's config block and the manual; every LOOOP_ variable is in the manual", async () => {
+  const { ConfigSchema } = await import("../../src/core/config.ts");
+  const { ENV_VARS } = await import("../../src/sys/permissions.ts");
+  const manual = await Deno.readTextFile(`${ROOT}/src/texts/manual.txt`);
+  const block = readme.match(/```jsonc\n([\s\S]*?)```/)?.[1] ?? "";
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    assert(block.includes(`"${key}":`), `README's config block has no "${key}"`);
+    assert(new RegExp(`^  ${key}\\b|[ ,]${key}\\b`, "m").test(manual), `the manual's CONFIG has no ${key}`);
+  }
+  for (const v of ENV_VARS.filter((v) => v.startsWith("LOOOP_"))) assert(manual.includes(v), `the manual has no ${v}`);
+});
