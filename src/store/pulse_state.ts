@@ -67,6 +67,15 @@ export async function readPulseState(dd: DataDir, now: Date): Promise<PulseState
   return { state, corrupt };
 }
 
+/** The notes that every beat may change: a power cut losing one beat of them loses only counts. */
+const COUNTERS = new Set(["today", "flap", "sensor_ran"]);
+
+function onlyCounters(before: PulseState["notes"], after: PulseState["notes"]): boolean {
+  const rest = (n: PulseState["notes"]) =>
+    JSON.stringify(Object.entries(n).filter(([k, v]) => !COUNTERS.has(k) && v !== undefined).sort());
+  return rest(before) === rest(after);
+}
+
 /** Write what the beat changed (and every file that was corrupt); the hash last, as the commit. */
 export async function writePulseState(dd: DataDir, read: PulseStateRead, after: PulseState): Promise<void> {
   const f = files(dd);
@@ -76,6 +85,11 @@ export async function writePulseState(dd: DataDir, read: PulseStateRead, after: 
     if (!wasCorrupt.has(f[key]) && JSON.stringify(value) === JSON.stringify(read.state[key])) continue;
     if (value === undefined) await removeIfExists(f[key]);
     else if (key === "lastHash") await writeFileAtomic(f[key], value + "\n");
-    else await writeFileAtomic(f[key], JSON.stringify(value) + "\n");
+    else {
+      // Most beats change only the notes' counters (receipts, flapping, sensor runs): still atomic,
+      // but not worth an fsync every beat; anything else in them is written durably.
+      const durable = key !== "notes" || wasCorrupt.has(f[key]) || !onlyCounters(read.state.notes, after.notes);
+      await writeFileAtomic(f[key], JSON.stringify(value) + "\n", 0o644, { durable });
+    }
   }
 }

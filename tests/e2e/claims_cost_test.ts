@@ -146,13 +146,22 @@ Deno.test("looop cost today|all --json sums by day, kind and id; a garbage ledge
     assertEquals(t.code, 0, t.stderr);
     assertEquals(t.stderr, "");
     const todayJson = JSON.parse(t.stdout);
-    assertEquals(Object.keys(todayJson), ["range", "days", "total_usd", "today_usd", "budget_usd", "bad_lines"]);
+    assertEquals(Object.keys(todayJson), [
+      "range",
+      "days",
+      "total_usd",
+      "today_usd",
+      "budget_usd",
+      "skipped_decides",
+      "bad_lines",
+    ]);
     assertEquals(todayJson, {
       range: "today",
       days: [todayDoc],
       total_usd: 0.9,
       today_usd: 0.9,
       budget_usd: 5,
+      skipped_decides: { beats: 0, count: 0, average_decide_usd: null, would_have_cost_usd: null },
       bad_lines: 1,
     });
     assertEquals(JSON.parse((await looop(["cost", "--json"], { env })).stdout), todayJson, "today is the default");
@@ -172,6 +181,7 @@ Deno.test("looop cost today|all --json sums by day, kind and id; a garbage ledge
       total_usd: 2.025,
       today_usd: 0.9,
       budget_usd: 5,
+      skipped_decides: { beats: 0, count: 0, average_decide_usd: null, would_have_cost_usd: null },
       bad_lines: 1,
     });
 
@@ -195,6 +205,14 @@ Deno.test("looop cost with an empty ledger says so", async () => {
     const t = await looop(["cost"], { env });
     assertEquals([t.code, t.stdout], [0, "no spend today\n"]);
     const j = JSON.parse((await looop(["cost", "all", "--json"], { env })).stdout);
-    assertEquals(j, { range: "all", days: [], total_usd: 0, today_usd: 0, budget_usd: null, bad_lines: 0 });
+    assertEquals(j, {
+      range: "all",
+      days: [],
+      total_usd: 0,
+      today_usd: 0,
+      budget_usd: null,
+      skipped_decides: { beats: 0, count: 0, average_decide_usd: null, would_have_cost_usd: null },
+      bad_lines: 0,
+    });
   });
 });
