@@ -1,8 +1,13 @@
-/** The STEER surface (`looop _ …`): state, wait, asks, answer, and the goal/sensor/playbook writes. */
+/**
+ * The STEER surface (`looop _ …`): state, wait, asks, answer, the goal/sensor/playbook writes, and
+ * the PLAYBOOK's history (list, restore).
+ */
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
 import { type FileMove, type Move, parseMove } from "../core/moves.ts";
-import { refusalError } from "../core/refusal.ts";
+import { refusalError, refuse } from "../core/refusal.ts";
+import { guardLimits } from "../core/guards.ts";
+import { localSecond } from "../core/time.ts";
 import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
 import { readState, sessionRows, waitForChange } from "../state/state.ts";
@@ -13,10 +18,12 @@ import { listSessions } from "../store/sessions.ts";
 import { formatAge } from "../core/duration.ts";
 import type { Config } from "../core/config.ts";
 import type { DataDir } from "../store/layout.ts";
+import { playbookHistory } from "../store/playbook_history.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
 import { runSensors } from "../sensor/run.ts";
 import { sensorLimits } from "../pulse/loop.ts";
 import { resetSandbox, sandbox } from "../sys/sandbox.ts";
+import { env } from "../sys/env.ts";
 import { config, dataDir, workers } from "./context.ts";
 import { answerCommand } from "./answer.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
@@ -45,6 +52,7 @@ async function steerWith(dd: DataDir, cfg: Config, move: FileMove | StartMove): 
     dd,
     now: new Date(),
     limits: { maxBodyBytes: cfg.max_body_bytes },
+    playbookKeep: guardLimits(cfg, env).playbookKeep,
     via: "(by hand)",
     screen: sb
       ? {
@@ -93,6 +101,57 @@ async function steerWith(dd: DataDir, cfg: Config, move: FileMove | StartMove): 
 }
 
 type StartMove = Extract<Move, { action: "start_worker" }>;
+
+/** The first line with text in it, cut to about 60 characters: enough to tell versions apart. */
+function firstLine(text: string): string {
+  const line = text.split("\n").map((l) => l.trim()).find(Boolean) ?? "";
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
+
+/** `_ playbook history`: the kept versions, newest (1) first. */
+async function historyCommand(json: boolean): Promise<void> {
+  const dd = await dataDir();
+  const versions = await playbookHistory(dd);
+  const rows = versions.map((v) => ({
+    n: v.n,
+    file: v.file,
+    at: v.at.toISOString(),
+    bytes: v.bytes,
+    first_line: firstLine(v.text),
+  }));
+  if (json) return printJson(rows);
+  if (!rows.length) {
+    return print(`no PLAYBOOK history yet (each write keeps the previous version in ${dd.playbookHistoryDir})`);
+  }
+  const nWidth = String(rows.length).length;
+  const sizes = rows.map((r) => `${r.bytes} bytes`);
+  const sizeWidth = Math.max(...sizes.map((s) => s.length));
+  for (const [i, r] of rows.entries()) {
+    const n = String(r.n).padStart(nWidth);
+    print(`${n}  ${localSecond(versions[i].at)}  ${sizes[i].padStart(sizeWidth)}  ${r.first_line}`);
+  }
+}
+
+/**
+ * `_ playbook restore <n>`: version n goes back through the same gate as `_ playbook write`, so the
+ * PLAYBOOK it replaces is kept in turn, and a restore is undone by another.
+ */
+async function restoreCommand(arg: string, journal: string | undefined): Promise<void> {
+  const versions = await playbookHistory(await dataDir());
+  const list = "`looop _ playbook history`";
+  if (!/^[1-9]\d*$/.test(arg)) {
+    throw refusalError(refuse("schema", `a PLAYBOOK version is a number from 1, got '${arg}'`, `${list} numbers them`));
+  }
+  const v = versions[Number(arg) - 1];
+  if (!v) {
+    throw refusalError(refuse("state", `no PLAYBOOK version ${arg}`, `${list} lists ${versions.length || "none yet"}`));
+  }
+  await steer({
+    action: "write_playbook",
+    body: v.text,
+    journal: journal ?? `PLAYBOOK restored from version ${v.n} (${v.file}) (by hand)`,
+  });
+}
 
 export function registerSteer(under: Command) {
   under.command("state").description(
@@ -166,13 +225,28 @@ export function registerSteer(under: Command) {
       await steer({ action: "write_sensor", name, script: await bodyArg(script, "sensor script"), journal: o.journal });
     });
 
-  under.command("playbook").description("replace PLAYBOOK.md")
-    .command("write").description("replace PLAYBOOK.md (body inline, or stdin)")
+  const playbook = under.command("playbook").description(
+    "replace PLAYBOOK.md, list its earlier versions, put one back",
+  );
+  playbook.command("write").description(
+    "replace PLAYBOOK.md (body inline, or stdin); the one it replaces is kept in playbook.d/",
+  )
     .argument("[body]").allowUnknownOption()
     .option("--journal <text>", "the journal line to write")
     .action(async (body, o) => {
       await steer({ action: "write_playbook", body: await bodyArg(body, "PLAYBOOK"), journal: o.journal });
     });
+  playbook.command("history").description(
+    "the earlier PLAYBOOKs kept in playbook.d/, newest (1) first: time, size, first line",
+  )
+    .option("--json", "print one JSON document")
+    .action((o) => historyCommand(!!o.json));
+  playbook.command("restore").description(
+    "put version <n> of `_ playbook history` back, through the same gate as write (the current one is kept)",
+  )
+    .argument("<n>")
+    .option("--journal <text>", "the journal line to write")
+    .action((n, o) => restoreCommand(n, o.journal));
 
   under.command("worker").description("start a worker by hand")
     .command("start").description("start worker <id> with a brief (inline, or stdin); same gates as the move")

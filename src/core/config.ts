@@ -57,6 +57,9 @@ export const SandboxSchema = z.strictObject({
   allow_write: z.array(absolutePath).default([]),
 });
 
+/** Earlier PLAYBOOKs a write keeps when neither the config nor the environment says. */
+export const DEFAULT_PLAYBOOK_KEEP = 20;
+
 export const ConfigSchema = z.strictObject({
   default: z.string().min(1).default("pi"),
   runners: z.record(z.string(), RunnerSchema).default({}),
@@ -78,6 +81,8 @@ export const ConfigSchema = z.strictObject({
   flap_streak: z.number().int().min(2).default(4),
   /** a transient runner failure (overload, connection reset) is retried this often in the beat (LOOOP_RUNNER_RETRIES) */
   runner_retries: z.number().int().min(0).max(10).default(2),
+  /** earlier PLAYBOOKs kept in playbook.d/, one per write (LOOOP_PLAYBOOK_KEEP); 0 keeps none */
+  playbook_keep: z.number().int().min(0).default(DEFAULT_PLAYBOOK_KEEP),
   // A pattern that does not compile would be skipped by the run_shell gate: a guardrail silently off.
   irreversible: z.array(z.string().min(1).refine(isRegExp, { message: "not a valid regular expression" })).default([]),
   prices: PriceTableSchema.default({}),

@@ -207,7 +207,10 @@ const DAY_MS = 24 * HOUR_MS;
 /** The caps on decides, from the config with the environment over it (guardLimits). */
 export type DecideCaps = { perHour: number; perDay: number };
 
-/** What the guards and the beat hold to: the config's settings, each with its env override (the original looop's names). */
+/**
+ * What the guards and the beat hold to: the config's settings, each with its env override (the
+ * original looop's names). `playbookKeep`: how many earlier PLAYBOOKs a write keeps.
+ */
 export type GuardLimits = {
   caps: DecideCaps;
   maxNextIntervalS: number;
@@ -215,6 +218,7 @@ export type GuardLimits = {
   noopTtlS: number;
   flapStreak: number;
   runnerRetries: number;
+  playbookKeep: number;
 };
 
 export type GuardEnv =
@@ -223,7 +227,8 @@ export type GuardEnv =
   | "LOOOP_TICK_TIMEOUT_SECS"
   | "LOOOP_NOOP_TTL"
   | "LOOOP_FLAP_STREAK"
-  | "LOOOP_RUNNER_RETRIES";
+  | "LOOOP_RUNNER_RETRIES"
+  | "LOOOP_PLAYBOOK_KEEP";
 
 /** The guards' settings: an env override wins when it is a number at or above the setting's least value. */
 export function guardLimits(config: Config, env: (name: GuardEnv) => string | undefined): GuardLimits {
@@ -242,6 +247,10 @@ export function guardLimits(config: Config, env: (name: GuardEnv) => string | un
     noopTtlS: n("LOOOP_NOOP_TTL", config.noop_ttl_s, 1),
     flapStreak: Math.floor(n("LOOOP_FLAP_STREAK", config.flap_streak, 2)),
     runnerRetries: Math.floor(n("LOOOP_RUNNER_RETRIES", config.runner_retries, 0)),
+    // 0 is a setting here (keep none), not a value to ignore.
+    playbookKeep: /^\d+$/.test(env("LOOOP_PLAYBOOK_KEEP") ?? "")
+      ? Number(env("LOOOP_PLAYBOOK_KEEP"))
+      : config.playbook_keep,
   };
 }
 

@@ -12,6 +12,11 @@ export function localMinute(d: Date): string {
   return `${localDay(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** YYYY-MM-DD HH:MM:SS in local time. */
+export function localSecond(d: Date): string {
+  return `${localMinute(d)}:${pad(d.getSeconds())}`;
+}
+
 /** The local time zone at `d`, for the prompt: its UTC offset and, when the runtime knows it, its name. */
 export function timeZoneOf(d: Date, name = Intl.DateTimeFormat().resolvedOptions().timeZone): string {
   const off = -d.getTimezoneOffset();

@@ -2,6 +2,7 @@
  * The gated executor for the moves that only write files: noop, write_goal, archive_goal,
  * write_sensor, write_playbook. The steering verbs and the pulse call this same code.
  */
+import { DEFAULT_PLAYBOOK_KEEP } from "../core/config.ts";
 import { refuse } from "../core/refusal.ts";
 import { gateMove, type Limits } from "../core/gates.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleLine } from "../core/irreversible.ts";
@@ -14,6 +15,7 @@ import { exists, moveFile, writeFileAtomic } from "../sys/fs.ts";
 import { stampGoalActivity } from "../store/activity.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
+import { keepPreviousPlaybook } from "../store/playbook_history.ts";
 
 /** What decides whether LLM-written code may exist at all: the sandbox and the config's lists. */
 export type CodeScreen = { sandbox: Sandbox; irreversible: string[]; allowNet: string[]; passEnv: string[] };
@@ -34,6 +36,8 @@ export type ExecContext = {
   via?: string;
   /** for the moves that write code that will run (write_sensor, run_shell) */
   screen: CodeScreen;
+  /** earlier PLAYBOOKs kept in playbook.d/ (GuardLimits.playbookKeep); DEFAULT_PLAYBOOK_KEEP when absent */
+  playbookKeep?: number;
 };
 
 /** `shell`: what a run_shell left for the next decide to see. */
@@ -88,9 +92,13 @@ export async function executeFileMove(move: FileMove, ctx: ExecContext): Promise
     case "write_sensor":
       await writeFileAtomic(dd.sensor(move.name), withNewline(move.script), 0o755);
       break;
-    case "write_playbook":
-      await writeFileAtomic(dd.playbook, withNewline(move.body));
+    case "write_playbook": {
+      // The PLAYBOOK it replaces is kept first, so a write that made it worse can be undone.
+      const body = withNewline(move.body);
+      await keepPreviousPlaybook(dd, body, ctx.now, ctx.playbookKeep ?? DEFAULT_PLAYBOOK_KEEP);
+      await writeFileAtomic(dd.playbook, body);
       break;
+    }
     default: {
       const never: never = move;
       return never;

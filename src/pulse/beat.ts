@@ -480,6 +480,7 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
     dd,
     now: ctx.now(),
     limits: { maxBodyBytes: config.max_body_bytes },
+    playbookKeep: ctx.limits.playbookKeep,
     screen: {
       sandbox: sb,
       irreversible: config.irreversible,

@@ -14,6 +14,8 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     root,
     configPath,
     playbook: `${root}/PLAYBOOK.md`,
+    /** the PLAYBOOK's earlier versions, one file each (store/playbook_history.ts) */
+    playbookHistoryDir: `${root}/playbook.d`,
     goalsDir: `${root}/goals`,
     archiveDir: `${root}/goals/archive`,
     sensorsDir: `${root}/sensors`,

@@ -293,17 +293,29 @@ export function readPrefix(path: string, maxBytes: number): Promise<Uint8Array> 
 
 /** Names of the entries of a dir (no dotfiles), sorted; [] when it does not exist. */
 export function listNames(dir: string, suffix = ""): Promise<string[]> {
+  return Promise.resolve(entryNames(dir, suffix, () => true));
+}
+
+/**
+ * Names of the plain files of a dir (no dotfiles, folders or links), sorted; [] when it does not
+ * exist. A link planted there is left out, so nothing that lists this way ever opens it.
+ */
+export function listFileNames(dir: string, suffix = ""): Promise<string[]> {
+  return Promise.resolve(entryNames(dir, suffix, (e) => e.isFile && !e.isSymlink));
+}
+
+function entryNames(dir: string, suffix: string, which: (e: Deno.DirEntry) => boolean): string[] {
   const out: string[] = [];
   assertNoLink(dir);
   try {
     for (const e of Deno.readDirSync(dir)) {
-      if (!e.name.startsWith(".") && e.name.endsWith(suffix)) out.push(e.name);
+      if (!e.name.startsWith(".") && e.name.endsWith(suffix) && which(e)) out.push(e.name);
     }
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return Promise.resolve([]);
+    if (e instanceof Deno.errors.NotFound) return [];
     throw fsError(e, "list", dir);
   }
-  return Promise.resolve(out.sort());
+  return out.sort();
 }
 
 export function ensureDir(path: string, mode = 0o755): Promise<void> {

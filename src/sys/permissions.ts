@@ -31,6 +31,7 @@ export const ENV_VARS = [
   "LOOOP_NOOP_TTL",
   "LOOOP_FLAP_STREAK",
   "LOOOP_RUNNER_RETRIES",
+  "LOOOP_PLAYBOOK_KEEP", // earlier PLAYBOOKs kept in playbook.d/ (also in guardLimits)
   "DENO_DIR", // handed on to a Deno-native sensor's own process
 ] as const;
 export type EnvName = (typeof ENV_VARS)[number];

@@ -26,6 +26,7 @@ Deno.test("no file or an empty file gives the defaults", () => {
     assertEquals(config.session_ttl, "3d");
     assertEquals(config.max_workers, 8);
     assertEquals(config.max_body_bytes, 262144);
+    assertEquals(config.playbook_keep, 20);
     assertEquals(config.max_daily_usd, undefined);
     assertEquals(config.sandbox, { mode: "auto", allow_net: [], run_shell_net: [], pass_env: [], allow_write: [] });
     assertEquals(config.runners, {});
@@ -91,6 +92,13 @@ Deno.test("a wrong nested value names the dotted key path and what was expected"
   const e = configError('{ "sandbox": { "mode": "sometimes" } }');
   assertMatch(e.message, new RegExp(`^${FILE}: sandbox\\.mode: `));
   assertMatch(e.message, /auto/);
+});
+
+Deno.test("playbook_keep is a whole number from 0 (0 keeps no PLAYBOOK history)", () => {
+  assertEquals(parseConfig('{ "playbook_keep": 0 }', FILE).config.playbook_keep, 0);
+  for (const bad of ["-1", "2.5", '"20"']) {
+    assertMatch(configError(`{ "playbook_keep": ${bad} }`).message, new RegExp(`^${FILE}: playbook_keep: `));
+  }
 });
 
 Deno.test("a bad duration names session_ttl", () => {

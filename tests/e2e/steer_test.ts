@@ -256,6 +256,161 @@ Deno.test("_ sensor write makes an executable script (0755); _ playbook write re
   });
 });
 
+type Version = { n: number; file: string; at: string; bytes: number; first_line: string };
+
+/** `_ playbook history --json`. */
+async function history(env: Env): Promise<Version[]> {
+  const r = await looop(["_", "playbook", "history", "--json"], { env });
+  assertEquals([r.code, r.stderr], [0, ""]);
+  return JSON.parse(r.stdout);
+}
+
+const firstLines = async (env: Env) => (await history(env)).map((v) => v.first_line);
+
+Deno.test("each _ playbook write keeps the PLAYBOOK it replaced; history lists them newest first", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    const none = await looop(["_", "playbook", "history"], { env });
+    assertEquals([none.code, none.stderr], [0, ""]);
+    assertEquals(
+      none.stdout,
+      `no PLAYBOOK history yet (each write keeps the previous version in ${dir}/playbook.d)\n`,
+    );
+    assertEquals(await history(env), []);
+    // Removed by hand: the first write has nothing to keep.
+    await Deno.remove(`${dir}/PLAYBOOK.md`);
+    const bodies = ["# one\nfirst", "# two\nsecond", "# three\nthird"];
+    for (const body of bodies) await writeVerb(dir, env, ["_", "playbook", "write", body]);
+    assertEquals(await firstLines(env), ["# two", "# one"]);
+    const four = "\n\n   # four: " + "x".repeat(80) + "\n";
+    await writeVerb(dir, env, ["_", "playbook", "write", "-"], four);
+    const versions = await history(env);
+    const bytes = (s: string) => new TextEncoder().encode(s).length;
+    assertEquals(versions.map((v) => [v.n, v.first_line, v.bytes]), [
+      [1, "# three", bytes(bodies[2]) + 1],
+      [2, "# two", bytes(bodies[1]) + 1],
+      [3, "# one", bytes(bodies[0]) + 1],
+    ]);
+    for (const v of versions) {
+      assertMatch(v.file, /^\d{8}T\d{6}Z(-\d+)?\.md$/);
+      assertEquals(new Date(v.at).toISOString(), v.at);
+      assertEquals(await Deno.readTextFile(`${dir}/playbook.d/${v.file}`), `${bodies[3 - v.n]}\n`);
+    }
+    // The readable list: the local time, the size and the first non-blank line, cut to about 60 characters.
+    await writeVerb(dir, env, ["_", "playbook", "write", "# five"]);
+    const text = await looop(["_", "playbook", "history"], { env });
+    assertEquals([text.code, text.stderr], [0, ""]);
+    const rows = text.stdout.trimEnd().split("\n");
+    assertEquals(rows.length, 4);
+    assertMatch(
+      rows[0],
+      new RegExp(`^1  \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}  ${bytes(four)} bytes  # four: x{51}…$`),
+    );
+    assertMatch(
+      rows[3],
+      new RegExp(`^4  \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}  ${bytes(bodies[0]) + 1} bytes  # one$`),
+    );
+
+    // The same text again is written (and journaled) but keeps no duplicate.
+    await writeVerb(dir, env, ["_", "playbook", "write", "# five"]);
+    assertEquals((await history(env)).length, 4);
+  });
+});
+
+Deno.test("_ playbook restore <n> puts version n back through the gate, journaled, and keeps the one it replaced", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    for (const body of ["one", "two", "three"]) await writeVerb(dir, env, ["_", "playbook", "write", body]);
+    const before = await history(env);
+    assertEquals(before.map((v) => v.first_line), ["two", "one", "# PLAYBOOK"]);
+
+    const line = await writeVerb(dir, env, ["_", "playbook", "restore", "2"]);
+    assert(line.endsWith(` PLAYBOOK restored from version 2 (${before[1].file}) (by hand)`), line);
+    assertEquals(await Deno.readTextFile(`${dir}/PLAYBOOK.md`), "one\n");
+    // The replaced PLAYBOOK is now version 1, so the restore is undone by another.
+    assertEquals(await firstLines(env), ["three", "two", "one", "# PLAYBOOK"]);
+    const undo = await writeVerb(dir, env, ["_", "playbook", "restore", "1", "--journal", "undid the restore"]);
+    assert(undo.endsWith(" undid the restore"), undo);
+    assertEquals(await Deno.readTextFile(`${dir}/PLAYBOOK.md`), "three\n");
+    assertEquals(await firstLines(env), ["one", "three", "two", "one", "# PLAYBOOK"]);
+
+    // A version the gate refuses (over max_body_bytes now) is not restored, and nothing changes.
+    await Deno.writeTextFile(`${dir}/config.json`, '{ "max_body_bytes": 64 }\n');
+    await assertRefusedUnchanged(dir, ["_", "playbook", "restore", "5"], { env }, 3, /refused \(size\)/);
+  });
+});
+
+Deno.test("_ playbook restore of a version that is not there is refused with a one-line fix; nothing changes", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    await assertRefusedUnchanged(
+      dir,
+      ["_", "playbook", "restore", "1"],
+      { env },
+      1,
+      /^looop: refused \(state\): no PLAYBOOK version 1 — `looop _ playbook history` lists none yet\n$/,
+    );
+    for (const body of ["one", "two"]) await writeVerb(dir, env, ["_", "playbook", "write", body]);
+    await assertRefusedUnchanged(
+      dir,
+      ["_", "playbook", "restore", "99"],
+      { env },
+      1,
+      /^looop: refused \(state\): no PLAYBOOK version 99 — `looop _ playbook history` lists 2\n$/,
+    );
+    for (const bad of ["0", "-1", "1.5", "x", "01"]) {
+      await assertRefusedUnchanged(
+        dir,
+        ["_", "playbook", "restore", "--", bad],
+        { env },
+        2,
+        new RegExp(`refused \\(schema\\): a PLAYBOOK version is a number from 1, got '${bad.replace(".", "\\.")}'`),
+      );
+    }
+  });
+});
+
+Deno.test("PLAYBOOK history keeps playbook_keep versions; LOOOP_PLAYBOOK_KEEP overrides it", async () => {
+  await withDataDir(async ({ dir, env }) => {
+    await seed(env);
+    const files = () => [...Deno.readDirSync(`${dir}/playbook.d`)].map((e) => e.name);
+    const write = (body: string, extra: Env = {}) =>
+      writeVerb(dir, { ...env, ...extra }, ["_", "playbook", "write", body]);
+    for (let i = 1; i <= 3; i++) await write(`env${i}`, { LOOOP_PLAYBOOK_KEEP: "2" });
+    assertEquals(await firstLines(env), ["env2", "env1"]);
+
+    await Deno.writeTextFile(`${dir}/config.json`, '{ "playbook_keep": 3 }\n');
+    for (let i = 1; i <= 2; i++) await write(`cfg${i}`);
+    assertEquals(await firstLines(env), ["cfg1", "env3", "env2"]);
+    await write("cfg3", { LOOOP_PLAYBOOK_KEEP: "soon" }); // not a count: the config's setting stands
+    assertEquals(await firstLines(env), ["cfg2", "cfg1", "env3"]);
+    await write("cfg4", { LOOOP_PLAYBOOK_KEEP: "0" }); // keep none: and the kept ones go
+    assertEquals(files(), []);
+  });
+});
+
+Deno.test("a link planted as playbook.d is never followed: the PLAYBOOK write is refused, nothing changes", async () => {
+  await withDataDir(async ({ dir, base, env }) => {
+    await seed(env);
+    const outside = `${base}/outside`;
+    await Deno.mkdir(outside);
+    await Deno.writeTextFile(`${outside}/keep.md`, "keep\n");
+    await Deno.symlink(outside, `${dir}/playbook.d`);
+    const linkError = /refusing to use .*playbook\.d: .*playbook\.d is a symbolic link/;
+    await assertRefusedUnchanged(dir, ["_", "playbook", "write", "new"], { env }, 1, linkError);
+    await assertRefusedUnchanged(dir, ["_", "playbook", "history"], { env }, 1, linkError);
+    assertEquals([...Deno.readDirSync(outside)].map((e) => e.name), ["keep.md"]);
+    assertEquals(await Deno.readTextFile(`${outside}/keep.md`), "keep\n");
+    assertMatch(await Deno.readTextFile(`${dir}/PLAYBOOK.md`), /^# PLAYBOOK/, "the PLAYBOOK was not replaced unkept");
+
+    // The link removed, the next write keeps the PLAYBOOK in a real folder of looop's own.
+    await Deno.remove(`${dir}/playbook.d`);
+    await writeVerb(dir, env, ["_", "playbook", "write", "new"]);
+    assert(Deno.lstatSync(`${dir}/playbook.d`).isDirectory);
+    assertEquals(await firstLines(env), ["# PLAYBOOK"]);
+  });
+});
+
 /** `fn` while the data dir's pulse lock is held (the pulse is up, as `_ wait` sees it). */
 async function withPulseUp(dir: string, fn: () => Promise<void>): Promise<void> {
   const holder = await holdSessionLock(dir, "pulse");

@@ -4,6 +4,7 @@ import { type ExecContext, executeFileMove, type MoveOutcome } from "../../src/e
 import type { FileMove } from "../../src/core/moves.ts";
 import { type DataDir, layout } from "../../src/store/layout.ts";
 import { ensureDataDir } from "../../src/store/seed.ts";
+import { playbookHistory, utcStamp } from "../../src/store/playbook_history.ts";
 
 const NOW = new Date(2024, 0, 15, 9, 5); // local time: the journal prints local minutes
 const STAMP = "- 2024-01-15 09:05";
@@ -139,13 +140,35 @@ Deno.test("write_sensor writes sensors/<name>.sh, executable (0755), with a trai
   });
 });
 
-Deno.test("write_playbook replaces PLAYBOOK.md", async () => {
+Deno.test("write_playbook replaces PLAYBOOK.md, keeping the one it replaced in playbook.d/", async () => {
   await withDataDir(async (dd) => {
-    assertMatch(await Deno.readTextFile(dd.playbook), /^# PLAYBOOK/);
+    const seeded = await Deno.readTextFile(dd.playbook);
+    assertMatch(seeded, /^# PLAYBOOK/);
+    const before = snapshot(dd.root);
     const journal = done(await executeFileMove({ action: "write_playbook", body: "# Mine\n\n1. ship" }, ctxFor(dd)));
     assertEquals(journal, `${STAMP} write_playbook (by hand)`);
     assertEquals(await Deno.readTextFile(dd.playbook), "# Mine\n\n1. ship\n");
     assertEquals(await readOr(dd.goalActivity), undefined);
+    const kept = `playbook.d/${utcStamp(NOW)}.md`;
+    assertEquals(snapshot(dd.root), {
+      ...before,
+      "PLAYBOOK.md": "644 # Mine\n\n1. ship\n",
+      "journal.md": `644 ${journal}\n`,
+      [kept]: `644 ${seeded}`,
+    });
+  });
+});
+
+Deno.test("write_playbook keeps ctx.playbookKeep earlier PLAYBOOKs, 20 when the context names none", async () => {
+  await withDataDir(async (dd) => {
+    const write = (body: string, playbookKeep?: number) =>
+      executeFileMove({ action: "write_playbook", body }, { ...ctxFor(dd), playbookKeep }).then(done);
+    for (let i = 1; i <= 22; i++) await write(`v${i}`);
+    const kept = await playbookHistory(dd);
+    assertEquals(kept.length, 20);
+    assertEquals([kept[0].text, kept[19].text], ["v21\n", "v2\n"], "newest first; the oldest went");
+    await write("v23", 2);
+    assertEquals((await playbookHistory(dd)).map((v) => v.text), ["v22\n", "v21\n"]);
   });
 });
 

@@ -126,6 +126,22 @@ Deno.test("a PLAYBOOK edit through `_ playbook write` makes exactly one runner c
   });
 });
 
+Deno.test("a decided write_playbook keeps the PLAYBOOK it replaced, up to LOOOP_PLAYBOOK_KEEP of them", async () => {
+  await withLab({ env: { LOOOP_PLAYBOOK_KEEP: "1" } }, async (lab) => {
+    const seeded = await Deno.readTextFile(`${lab.dir}/PLAYBOOK.md`);
+    await lab.replies({ action: "write_playbook", body: "# v1" }, { action: "write_playbook", body: "# v2" });
+    await lab.beatExpect(0, "moved");
+    const history = async () => JSON.parse((await lab.ok(["_", "playbook", "history", "--json"])).stdout);
+    const first = await history();
+    assertEquals(first.map((v: { n: number; first_line: string }) => [v.n, v.first_line]), [[1, "# PLAYBOOK"]]);
+    assertEquals(await Deno.readTextFile(`${lab.dir}/playbook.d/${first[0].file}`), seeded);
+    // Its own write is the next beat's change: that decide replaces v1, and one version is kept.
+    await lab.beatExpect(0, "moved");
+    assertEquals(await Deno.readTextFile(`${lab.dir}/PLAYBOOK.md`), "# v2\n");
+    assertEquals((await history()).map((v: { first_line: string }) => v.first_line), ["# v1"]);
+  });
+});
+
 Deno.test("claude's stream-json: the move from the result event, the ledger cost = total_cost_usd", async () => {
   await withLab({ runner: "fake-claude", name: "claude", env: { FAKE_COST: "0.0123" } }, async (lab) => {
     await lab.replies({ action: "noop", reason: "quiet", journal: "claude says quiet" });
