@@ -165,8 +165,8 @@ export const PulseNotesSchema = z.object({
     z.string(),
     z.object({ sig: z.string(), streak: z.number().int().nonnegative(), damped: z.boolean().optional() }),
   ).optional(),
-  /** when each sensor with a `looop:interval` header last ran */
-  sensor_ran: z.record(z.string(), isoTime).optional(),
+  /** when each sensor with a `looop:interval` header last ran, and its interval */
+  sensor_ran: z.record(z.string(), z.object({ at: isoTime, every_s: z.number().positive() })).optional(),
   /** a usage or rate limit the runner reported: no decide until `until` */
   runner_limit: z.object({ until: isoTime, reason: z.string(), runner: z.string() }).optional(),
   /** today's receipts (local day): what every beat did and spent */

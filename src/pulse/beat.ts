@@ -312,18 +312,21 @@ async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> |
   const ran = { ...beat.state.notes.sensor_ran };
   const last = Object.keys(ran).length ? await readReadings(dd) : {};
   const stood: string[] = [];
+  const timed = new Set<string>(); // the sensors with an interval header this beat
   const readings = {
     ...await runSensors(dd, { ...ctx.sensors, signal: ctx.signal }, {
       sandbox: sb,
       allowNet: config.sandbox.allow_net,
       passEnv: config.sandbox.pass_env,
       standIn: (name, intervalS) => {
-        const at = ran[name] ? Date.parse(ran[name]) : NaN;
+        timed.add(name);
+        const at = ran[name] ? Date.parse(ran[name].at) : NaN;
         if (last[name] !== undefined && now.getTime() - at < intervalS * 1000) {
           stood.push(name);
+          ran[name] = { ...ran[name], every_s: intervalS };
           return last[name] as Reading;
         }
-        ran[name] = now.toISOString(); // it runs now
+        ran[name] = { at: now.toISOString(), every_s: intervalS }; // it runs now
         return undefined;
       },
     }),
@@ -331,7 +334,7 @@ async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> |
   };
   if (ctx.signal?.aborted) return undefined;
   // Only sensors that still have an interval header keep a record.
-  const kept = Object.fromEntries(Object.entries(ran).filter(([n]) => n in readings));
+  const kept = Object.fromEntries(Object.entries(ran).filter(([n]) => timed.has(n)));
   beat.state = {
     ...beat.state,
     notes: { ...beat.state.notes, sensor_ran: Object.keys(kept).length ? kept : undefined },

@@ -60,14 +60,16 @@ export type StateDoc = {
   decides: { last_hour: number; last_day: number };
   /**
    * The guards that hold now: the failed decides' backoff, the last noop (the world it settled on
-   * is decided again at `redecide_at`, the noop TTL), the sensors damped for flapping, and a usage
-   * limit the runner reported (no decide until `until`)
+   * is decided again at `redecide_at`, the noop TTL), the sensors damped for flapping, a usage
+   * limit the runner reported (no decide until `until`), and the sensors that run at an interval
    */
   guards: {
     backoff: { failures: number; since: string; reason: string } | null;
     noop: { at: string; redecide_at: string | null } | null;
     flapping: string[];
     runner_limit: { runner: string; until: string; reason: string } | null;
+    /** sensors with a `looop:interval` header: their last run, and when the next may come */
+    sensor_intervals: { sensor: string; every_s: number; last_run: string; next_run: string }[];
   };
   /** today's receipts (local day): every beat counted, pauses by the guard that paused it */
   today: {
@@ -194,6 +196,12 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
         }
         : null,
       flapping: notes.flapping,
+      sensor_intervals: notes.sensor_runs.map((r) => ({
+        sensor: r.sensor,
+        every_s: r.every_s,
+        last_run: r.at,
+        next_run: new Date(Date.parse(r.at) + r.every_s * 1000).toISOString(),
+      })),
       runner_limit: notes.runner_limit && Date.parse(notes.runner_limit.until) > now.getTime()
         ? notes.runner_limit
         : null,

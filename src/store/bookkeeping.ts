@@ -12,6 +12,8 @@ export type NotesView = {
   noop?: { at: string; ttl_s?: number };
   flapping: string[];
   runner_limit?: { until: string; reason: string; runner: string };
+  /** sensors with a `looop:interval` header: when each last ran, and how often it may */
+  sensor_runs: { sensor: string; at: string; every_s: number }[];
   today?: {
     day: string;
     beats: number;
@@ -37,11 +39,19 @@ export async function readNotesView(dd: DataDir): Promise<NotesView> {
   const v = r.kind === "parsed" && isObject(r.value) ? r.value : {};
   const out: NotesView = {
     decides: Array.isArray(v.decides) ? v.decides.filter((t): t is string => typeof t === "string") : [],
+    sensor_runs: [],
     flapping: isObject(v.flap)
       ? Object.keys(v.flap).filter((k) => isObject(v.flap) && (v.flap[k] as { damped?: unknown })?.damped === true)
       : [],
   };
   if (typeof v.sandbox === "string") out.sandbox = v.sandbox;
+  if (isObject(v.sensor_ran)) {
+    for (const [sensor, r] of Object.entries(v.sensor_ran)) {
+      if (isObject(r) && typeof r.at === "string" && isCount(r.every_s)) {
+        out.sensor_runs.push({ sensor, at: r.at, every_s: r.every_s });
+      }
+    }
+  }
   if (isObject(v.noop) && typeof v.noop.at === "string") {
     out.noop = { at: v.noop.at, ...(isCount(v.noop.ttl_s) ? { ttl_s: v.noop.ttl_s } : {}) };
   }

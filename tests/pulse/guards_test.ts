@@ -125,6 +125,12 @@ Deno.test("sensor interval: a `# looop:interval` header runs the sensor at most 
     const b = await lab.beatExpect(0, "skipped");
     assertMatch(b.stderr, /1 between runs: sensor-slow/);
     assertEquals((await lab.snapshot("sensor-slow")).signal, first, "its last reading stood");
+    const [run] = JSON.parse((await lab.ok(["_", "state", "--json"])).stdout).guards.sensor_intervals;
+    assertEquals([run.sensor, run.every_s, Date.parse(run.next_run) - Date.parse(run.last_run)], [
+      "sensor-slow",
+      3600,
+      3600_000,
+    ]);
     await lab.sensor("slow", script("1"));
     await new Promise((r) => setTimeout(r, 1100));
     await lab.beatExpect(0, "moved");
