@@ -64,36 +64,35 @@ export function backoffGuard(state: PulseState, now: Date, world: { hash: string
   // A record from before `steer` was kept compares the whole world, as it did then.
   if (b.steer !== undefined ? b.steer !== world.steer : b.hash !== world.hash) return GO;
   const waitS = backoffDelayS(b.failures) - (now.getTime() - Date.parse(b.ts)) / 1000;
-  if (waitS <= 0) return GO;
-  const retryInS = Math.ceil(waitS);
-  return {
-    kind: "pause",
-    why: "backoff",
-    event: "backoff",
-    level: "info",
-    msg: `${b.failures} failed decide(s): next try in ${retryInS}s (a PLAYBOOK or goal edit tries at once)`,
-    retryInS,
-  };
+  return waiting(
+    waitS,
+    "backoff",
+    "backoff",
+    (s) => `${b.failures} failed decide(s): next try in ${s}s (a PLAYBOOK or goal edit tries at once)`,
+  );
 }
 
 /**
- * A usage or rate limit the runner reported (decider/limits.ts reads it from its output): no
+ * A usage or rate limit the runner reported (core/runner_failure.ts reads it from its output): no
  * decide until its reset time. It is journaled once, when the decide that hit it fails.
  */
 export function runnerLimitGuard(state: PulseState, now: Date): Verdict {
   const l = state.notes.runner_limit;
   if (!l) return GO;
   const waitS = (Date.parse(l.until) - now.getTime()) / 1000;
+  return waiting(
+    waitS,
+    "runner_limit",
+    "runner.limit",
+    (s) => `runner ${l.runner} reported a usage limit (${l.reason}): no decide until ${l.until} (in ${s}s)`,
+  );
+}
+
+/** A pause of `waitS` more seconds (logged, not journaled), or go when none is left. */
+function waiting(waitS: number, why: PauseWhy, event: string, msg: (retryInS: number) => string): Verdict {
   if (!(waitS > 0)) return GO;
   const retryInS = Math.ceil(waitS);
-  return {
-    kind: "pause",
-    why: "runner_limit",
-    event: "runner.limit",
-    level: "info",
-    msg: `runner ${l.runner} reported a usage limit (${l.reason}): no decide until ${l.until} (in ${retryInS}s)`,
-    retryInS,
-  };
+  return { kind: "pause", why, event, level: "info", msg: msg(retryInS), retryInS };
 }
 
 /**

@@ -4,6 +4,7 @@
  * an empty Deno script (bench/state_bench.ts).
  */
 import { spentToday } from "../core/cost.ts";
+import type { Today } from "../core/receipts.ts";
 import type { Ask } from "../core/schemas.ts";
 import { sha256Hex } from "../core/world.ts";
 import { localDay } from "../core/time.ts";
@@ -72,14 +73,7 @@ export type StateDoc = {
     sensor_intervals: { sensor: string; every_s: number; last_run: string; next_run: string }[];
   };
   /** today's receipts (local day): every beat counted, pauses by the guard that paused it */
-  today: {
-    beats: number;
-    skips: number;
-    decides: number;
-    failures: number;
-    pauses: Record<string, number>;
-    spend_usd: number;
-  };
+  today: Omit<Today, "day">;
   journal: string[];
 };
 

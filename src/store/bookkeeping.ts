@@ -2,6 +2,7 @@
  * The bookkeeping `_ state` reads on its fast path (no zod): .config-facts.json (what it needs
  * from the config, keyed by the config text's hash) and the pulse's sandbox note.
  */
+import type { Today } from "../core/receipts.ts";
 import { readJson, writeFileAtomic } from "../sys/fs.ts";
 import type { DataDir } from "./layout.ts";
 
@@ -14,15 +15,7 @@ export type NotesView = {
   runner_limit?: { until: string; reason: string; runner: string };
   /** sensors with a `looop:interval` header: when each last ran, and how often it may */
   sensor_runs: { sensor: string; at: string; every_s: number }[];
-  today?: {
-    day: string;
-    beats: number;
-    skips: number;
-    decides: number;
-    failures: number;
-    pauses: Record<string, number>;
-    spend_usd: number;
-  };
+  today?: Today;
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
