@@ -1,6 +1,6 @@
 /**
- * The STEER surface (`looop _ …`): state, wait, asks, answer, the goal/sensor/playbook writes, and
- * the PLAYBOOK's history (list, restore).
+ * The STEER surface (`looop _ …`): state, wait, asks, answer, the goal/sensor/playbook writes, the
+ * PLAYBOOK's history (list, restore), sessions and a worker's screenshot.
  */
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
@@ -8,6 +8,7 @@ import { type FileMove, type Move, parseMove } from "../core/moves.ts";
 import { refusalError, refuse } from "../core/refusal.ts";
 import { guardLimits } from "../core/guards.ts";
 import { localSecond } from "../core/time.ts";
+import { safeId } from "../core/ids.ts";
 import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
 import { readState, sessionRows, waitForChange } from "../state/state.ts";
@@ -153,6 +154,36 @@ async function restoreCommand(arg: string, journal: string | undefined): Promise
   });
 }
 
+/** A terminal dimension given on the command line: a whole number of cells, 1..1000. */
+function sizeArg(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1000) {
+    throw new LooopError(`${flag} must be a whole number of cells from 1 to 1000, got '${value}'`, `e.g. ${flag} 80`);
+  }
+  return n;
+}
+
+/**
+ * `_ screenshot`: session `id`'s terminal as `watch` would draw it (its whole log replayed through
+ * the terminal emulator), one line per row, trailing spaces and trailing blank rows left out.
+ */
+async function screenshot(dd: DataDir, id: string, cols?: number, rows?: number): Promise<string> {
+  const ws = workers(dd);
+  safeId("session", id);
+  const session = (await ws.list()).find((s) => s.id === id);
+  if (!session) throw new LooopError(`no session '${id}'`, "see `looop _ sessions`", Exit.refused);
+  const screen = await ws.screen(id, cols ?? session.meta?.cols ?? 80, rows ?? session.meta?.rows ?? 24);
+  try {
+    while (await screen.update()) { /* a log longer than one read: read on */ }
+    const lines = screen.lines();
+    while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+    return lines.join("\n");
+  } finally {
+    screen.dispose();
+  }
+}
+
 export function registerSteer(under: Command) {
   under.command("state").description(
     "one snapshot: pulse, world hash, goals, readings, asks, sessions, claims, spend, journal",
@@ -254,6 +285,15 @@ export function registerSteer(under: Command) {
     .option("--journal <text>", "the journal line to write")
     .action(async (id, brief, o) => {
       await steer({ action: "start_worker", id, prompt: await bodyArg(brief, "worker brief"), journal: o.journal });
+    });
+
+  under.command("screenshot").description("print a worker's screen now as plain text, as `watch` draws it")
+    .argument("<id>")
+    .option("--cols <n>", "the screen's width (default: the session's terminal, else 80)")
+    .option("--rows <n>", "the screen's height (default: the session's terminal, else 24)")
+    .action(async (id, o) => {
+      const text = await screenshot(await dataDir(), id, sizeArg(o.cols, "--cols"), sizeArg(o.rows, "--rows"));
+      if (text) print(text); // a blank screen prints nothing
     });
 
   under.command("sessions").description("the pulse and every worker: id, state, pid, runner, age, exit code")

@@ -171,7 +171,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
             await answerAsk(dd, m.ask.id, m.text, { now: new Date() });
             message = ` answered ${m.ask.id}`;
           } else {
-            await ws.tell(m.id, m.text);
+            await ws.tell(m.id, m.text, { now: true }); // a human watching the screen: typed in at once
             message = ` told ${m.id}`;
           }
         } catch (e) {

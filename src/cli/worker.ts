@@ -1,9 +1,14 @@
-/** The WORKER self-callbacks: `_ ask`, `_ claim`, `_ unclaim`, `_ cost`. `<id>` defaults to $LOOOP_SESSION_ID. */
+/**
+ * The WORKER self-callbacks: `_ ask`, `_ told`, `_ kill`, `_ tell`, `_ claim`, `_ unclaim`, `_ cost`.
+ * `<id>` defaults to $LOOOP_SESSION_ID.
+ */
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
 import { parseUsd } from "../core/cost.ts";
 import { awaitAnswer, deliver, expireAsksOfGone, openAsk } from "../mailbox/ask.ts";
 import { claim, unclaim } from "../mailbox/claims.ts";
+import { deliverTells, tellLine, toldNow } from "../mailbox/tells.ts";
+import { type PendingTells, whileAsking } from "../store/tells.ts";
 import { recordCost } from "../cost/ledger.ts";
 import { env } from "../sys/env.ts";
 import { dataDir, workers } from "./context.ts";
@@ -24,6 +29,13 @@ function usdArg(text: string): number {
   const usd = parseUsd(text);
   if (usd === undefined) throw new LooopError(`'${text}' is not an amount in USD`, "give a number ≥ 0, e.g. 0.42");
   return usd;
+}
+
+/** Delivered tells, one line each (after an answer: a blank line first); what was skipped, on stderr. */
+function printTells({ tells, skipped }: PendingTells, afterAnswer: boolean): void {
+  for (const s of skipped) console.error(`looop: warning: skipped ${s.name} in the tells: ${s.why}`);
+  if (!tells.length) return;
+  print((afterAnswer ? "\n" : "") + tells.map(tellLine).join("\n"));
 }
 
 export function registerWorker(under: Command) {
@@ -48,9 +60,20 @@ export function registerWorker(under: Command) {
         : secondsArg(env("LOOOP_ASK_TIMEOUT_S") || undefined, "LOOOP_ASK_TIMEOUT_S");
       const { ask } = await openAsk(dd, { worker, prompt: o.prompt, ref: o.ref, options }, new Date());
       const pollMs = Number(env("LOOOP_ASK_POLL_MS") ?? 1000) || 1000;
-      const answer = await awaitAnswer(dd, ask, timeoutS, pollMs);
+      // While it waits, the worker's host holds its tells back: they come with the answer.
+      const { answer, told } = await whileAsking(dd, worker, async () => {
+        const answer = await awaitAnswer(dd, ask, timeoutS, pollMs);
+        return { answer, told: await deliverTells(dd, worker, "answer") };
+      });
       print(answer.answer);
+      printTells(told, true);
       await deliver(dd, ask.id, new Date());
+    });
+
+  under.command("told").description("print the tells not yet delivered to a worker, oldest first, each once")
+    .argument("[id]", "the worker (default $LOOOP_SESSION_ID)")
+    .action(async (id) => {
+      printTells(await toldNow(await dataDir(), sessionOr(id, "_ told")), false);
     });
 
   under.command("kill").description("end a worker session and everything it started (refuses `pulse`)")
@@ -76,10 +99,13 @@ export function registerWorker(under: Command) {
       );
     });
 
-  under.command("tell").description("type a line into a live worker's terminal")
-    .argument("<id>").argument("<text>")
-    .action(async (id, text) => {
-      await workers(await dataDir()).tell(id, text);
+  under.command("tell").description(
+    "tell a live worker something: it comes with its next answer, by `_ told`, or typed in after the grace",
+  )
+    .argument("<id>").argument("<text>").allowUnknownOption()
+    .option("--now", "type it in at once unless the worker waits on an ask (no grace)")
+    .action(async (id, text, o) => {
+      await workers(await dataDir()).tell(id, text, { now: !!o.now });
       print(`told ${id}`);
     });
 

@@ -26,6 +26,22 @@ export type AskEnd = NonNullable<Ask["state"]>;
 export const AnswerSchema = z.object({ id: safeId, answer: z.string(), ts: isoTime });
 export type Answer = z.infer<typeof AnswerSchema>;
 
+/** How a tell reached its worker: with an answer (`_ ask`), by `_ told`, or typed into its terminal. */
+export const TellHowSchema = z.enum(["answer", "told", "typed"]);
+export type TellHow = z.infer<typeof TellHowSchema>;
+
+/** sessions/<id>/tells/<id>.json: what a human told a worker; `delivered` once it reached it (in tells/delivered/). */
+export const TellSchema = z.object({
+  id: safeId,
+  session: safeId,
+  text: z.string(),
+  ts: isoTime,
+  /** its own grace before the host types it in (`watch`'s t and `_ tell --now`: 0); else LOOOP_TELL_GRACE_S */
+  grace_s: z.number().nonnegative().optional(),
+  delivered: z.object({ how: TellHowSchema, ts: isoTime }).optional(),
+});
+export type Tell = z.infer<typeof TellSchema>;
+
 export const ClaimSchema = z.object({ session: safeId, name: safeId, ts: isoTime });
 export type Claim = z.infer<typeof ClaimSchema>;
 

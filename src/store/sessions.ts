@@ -1,5 +1,5 @@
 /**
- * sessions/<id>/: a worker's (or the pulse's) meta.json, exit.json, output.log and prompt.md.
+ * sessions/<id>/: a worker's (or the pulse's) meta.json, exit.json, output.log, prompt.md and tells/.
  * A session is alive while its host holds the flock on `host.lock` (the pulse: the data dir's
  * `.lock`). The kernel drops the lock when the host dies, so liveness never trusts a stale PID.
  */
@@ -22,8 +22,13 @@ export function sessionFiles(dd: DataDir, id: string) {
     prompt: `${dir}/prompt.md`,
     /** what the host runs: {runner, command, cols, rows}, written by the starter */
     launch: `${dir}/launch.json`,
-    /** lines for the worker's terminal (`_ tell`), one file each, consumed by the host */
+    /** requests for the host (`_ kill`, a resize), one file each, consumed by the host */
     inbox: `${dir}/inbox`,
+    /** what humans told the worker (`_ tell`), one record each, pending until delivered (store/tells.ts) */
+    tells: `${dir}/tells`,
+    tellsDelivered: `${dir}/tells/delivered`,
+    /** held (shared) by each `_ ask` of this worker while it waits: its tells then come with the answer */
+    asking: `${dir}/asking.lock`,
     /** present once `_ kill` asked the session to end; it reads "self" when the worker ended itself */
     killRequested: `${dir}/kill-requested`,
     /** the host's own errors, if any */

@@ -3,6 +3,7 @@
  * only through a WorkerBackend. `local`, today's detached PTY hosts, is the one implementation.
  */
 import type { Config } from "../core/config.ts";
+import type { Tell } from "../core/schemas.ts";
 import type { DataDir } from "../store/layout.ts";
 import {
   KILL_GRACE_MS,
@@ -31,8 +32,13 @@ export interface WorkerBackend {
   starting(): Promise<string[]>;
   /** End worker `id` and everything it started; `self`: the worker ends itself (recorded as done). */
   kill(id: string, opts?: { graceMs?: number; self?: boolean }): Promise<KillOutcome>;
-  /** Type a line (and Enter) into the worker's terminal, or resize it. */
-  tell(id: string, text: string): Promise<void>;
+  /**
+   * Tell worker `id` something: kept as a record until it reaches the worker, with its next
+   * answer, by `_ told`, or typed into its terminal (and Enter) after the grace.
+   */
+  /** `now`: typed in at once unless the worker waits on an ask (a human at `watch`) */
+  tell(id: string, text: string, opts?: { now?: boolean }): Promise<Tell>;
+  /** Resize the worker's terminal. */
   resize(id: string, cols: number, rows: number): Promise<void>;
   /**
    * A session's terminal as a screen of `cols` × `rows`, fed from its log (`update()` reads what is
@@ -51,7 +57,7 @@ export function localWorkers(dd: DataDir): WorkerBackend {
     live: () => liveWorkers(dd),
     starting: () => startingWorkers(dd),
     kill: (id, opts = {}) => killSession(dd, id, opts.graceMs ?? KILL_GRACE_MS, { self: opts.self }),
-    tell: (id, text) => tellSession(dd, id, text),
+    tell: (id, text, opts) => tellSession(dd, id, text, opts?.now ? { graceS: 0 } : {}),
     resize: (id, cols, rows) => resizeSession(dd, id, cols, rows),
     screen: async (id, cols, rows) => {
       const { SessionScreen } = await import("./screen.ts");

@@ -1,7 +1,8 @@
 /**
  * The session host (`looop _ host <id>`, started detached by startWorker): holds the session's
  * lock for as long as it lives, runs the runner's interactive command under a pseudo-terminal,
- * copies the terminal to output.log, types `_ tell` lines into it, and records the exit.
+ * copies the terminal to output.log, types in the tells that nothing else delivered within the
+ * grace, and records the exit.
  */
 import { LooopError } from "../core/errors.ts";
 import type { SessionMeta } from "../core/schemas.ts";
@@ -11,15 +12,15 @@ import { PROBE_GRACE_MS, tryLockExclusive } from "../sys/lock.ts";
 import { killGroup, processFacts, selfPid } from "../sys/process.ts";
 import { type PtyExit, spawnPty } from "../sys/pty.ts";
 import { runActorGroup, untilAborted } from "../sys/actors.ts";
-import { wholeEnv } from "../sys/env.ts";
+import { env as envVar, wholeEnv } from "../sys/env.ts";
 import { watchUntil } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
 import { KILL_GRACE_MS, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
+import { claimTell, isAsking, pendingTells, TELL_GRACE_S, tellGraceMs } from "../store/tells.ts";
 import { SessionScreen } from "./screen.ts";
 import type { Launch } from "./start.ts";
 
 type InboxHandlers = {
-  write: (s: string) => void;
   resize: (cols: number, rows: number) => void;
   /** `_ kill`: end the worker's process group (SIGTERM, SIGKILL after `graceMs`) */
   end: (graceMs: number) => void;
@@ -27,8 +28,8 @@ type InboxHandlers = {
 
 /**
  * Requests arrive as files in inbox/ (only looop writes there: the sandbox cannot); the host
- * carries out each and removes it. Lines are typed into the terminal; a kill request ends the
- * worker's group, which the host knows for sure as its own child (no pid read from a file).
+ * carries out each and removes it. A kill request ends the worker's group, which the host knows
+ * for sure as its own child (no pid read from a file).
  */
 const KILL_REQUEST = checked("a kill request", (v): v is { grace_ms: number } => {
   const g = (v as { grace_ms?: unknown } | null)?.grace_ms;
@@ -45,7 +46,7 @@ const LAUNCH = checked("a launch record", (v): v is Launch => {
 });
 
 async function drainInbox(inbox: string, on: InboxHandlers) {
-  const { write, resize } = on;
+  const { resize } = on;
   for (const name of await listNames(inbox)) {
     const path = `${inbox}/${name}`;
     if (name.endsWith(".kill.json")) {
@@ -55,11 +56,32 @@ async function drainInbox(inbox: string, on: InboxHandlers) {
     } else if (name.endsWith(".resize.json")) {
       const r = await readStateFile(path, RESIZE_REQUEST);
       if (r.kind === "parsed") resize(r.value.cols, r.value.rows);
-    } else if (name.endsWith(".txt")) {
-      const text = await readTextIfExists(path).catch(() => undefined);
-      if (text !== undefined) write(text);
     }
     await removeIfExists(path);
+  }
+}
+
+/**
+ * Type in the worker's pending tells older than `graceMs`, oldest first, each followed by Enter;
+ * none while a `_ ask` of the worker waits (they come with its answer). A tell `_ told` or an
+ * answer delivered first is not typed: claiming it (store/tells.ts) succeeds once. What is in
+ * tells/ but no tell record is noted once (`note`), never read through or typed.
+ */
+async function typeDueTells(
+  dd: DataDir,
+  id: string,
+  graceMs: number,
+  type: (s: string) => void,
+  note: (skipped: string) => void,
+): Promise<void> {
+  const { tells, skipped } = await pendingTells(dd, id);
+  for (const s of skipped) note(`skipped tells/${s.name}: ${s.why}`);
+  const now = Date.now();
+  const due = tells.filter((t) => now - Date.parse(t.ts) >= (t.grace_s === undefined ? graceMs : t.grace_s * 1000));
+  if (!due.length || await isAsking(dd, id)) return;
+  for (const t of due) {
+    const told = await claimTell(dd, t, "typed", new Date());
+    if (told) type(told.text + "\r");
   }
 }
 
@@ -125,7 +147,7 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     // Recorded so that a pid read back from meta.json is signalled only while it is still this one.
     const host = selfPid();
     const starts = await processFacts([pty.pid, host]);
-    const meta: SessionMeta = {
+    let meta: SessionMeta = {
       id,
       runner: launch.runner,
       command: launch.command,
@@ -140,6 +162,7 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     };
     await writeMeta(dd, meta);
 
+    let metaWrite = Promise.resolve();
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     const end = (graceMs: number) => {
       if (killTimer) return;
@@ -157,12 +180,36 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
       clearTimeout(killTimer);
       killGroup(pty.pid, "SIGKILL"); // whatever of its group outlived it (the pid is still reserved)
     };
-    // Requests in inbox/: the watch wakes a drain at once, a poll covers a missed event.
+    // Requests in inbox/: the watch wakes a drain at once, a poll covers a missed event. Each
+    // drain first types in the tells whose grace is over (records on disk: those given before
+    // this host started, or while no host looked, are found the same way).
+    const graceText = envVar("LOOOP_TELL_GRACE_S");
+    const graceMs = tellGraceMs(graceText) ?? TELL_GRACE_S * 1000;
+    const noted = new Set<string>();
+    const note = (line: string) => {
+      if (noted.has(line)) return;
+      noted.add(line);
+      appendLines(f.hostLog, `${new Date().toISOString()} ${line}`).catch(() => {});
+    };
+    if (tellGraceMs(graceText) === undefined) {
+      note(`LOOOP_TELL_GRACE_S must be a number of seconds, got '${graceText}': using ${TELL_GRACE_S}`);
+    }
     const inbox = async (stop: AbortSignal) => {
-      const on: InboxHandlers = { write: (s) => pty.write(s), resize: (c, r) => pty.resize(c, r), end };
+      const resize = (cols: number, rows: number) => {
+        pty.resize(cols, rows);
+        // The size it has now, for `_ screenshot` and the last lines of an early exit.
+        if (cols === meta.cols && rows === meta.rows) return;
+        meta = { ...meta, cols, rows };
+        metaWrite = metaWrite.then(() => writeMeta(dd, meta)).catch(() => {});
+      };
+      const on: InboxHandlers = { resize, end };
       // One drain at a time: the poll and the watch both drain, and two at once would both read a
-      // request before either removed it (a `_ tell` line typed twice).
-      const drain = oneAtATime(() => drainInbox(f.inbox, on));
+      // request before either removed it (a resize applied twice).
+      const drain = oneAtATime(async () => {
+        await typeDueTells(dd, id, graceMs, (s) => pty.write(s), note)
+          .catch((e) => note(`tells: ${e instanceof LooopError ? e.what : String(e)}`));
+        await drainInbox(f.inbox, on);
+      });
       const tick = setInterval(drain, 500);
       try {
         await watchUntil([f.inbox], stop, () => drain(), { recursive: false });
@@ -175,6 +222,7 @@ export async function runHost(dd: DataDir, id: string): Promise<number> {
     // Output can trail the exit by a moment: wait until the terminal has been quiet briefly.
     for (let i = 0; i < 20 && Date.now() - lastData < 100; i++) await new Promise((r) => setTimeout(r, 50));
     await writing;
+    await metaWrite;
     log.close();
     const killed = await readTextIfExists(f.killRequested).catch(() => "");
     // A CLI that ended by itself within seconds says why on its screen: its last lines are kept.

@@ -1,9 +1,14 @@
-/** `_ tell`: type a line into a live worker's terminal, through the host's inbox. */
+/**
+ * `_ tell`: a tell record for a live worker (store/tells.ts), delivered with its next answer, by
+ * `_ told`, or typed in by its host after the grace; and the host's other requests (end, resize).
+ */
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
 import { writeFileAtomic } from "../sys/fs.ts";
 import { selfPid } from "../sys/process.ts";
 import type { DataDir } from "../store/layout.ts";
+import type { Tell } from "../core/schemas.ts";
+import { recordTell } from "../store/tells.ts";
 import { isSessionAlive, PULSE_ID, sessionFiles } from "../store/sessions.ts";
 
 let seq = 0;
@@ -17,10 +22,15 @@ async function requireLive(dd: DataDir, id: string) {
   }
 }
 
-/** Type `text` followed by Enter. */
-export async function tellSession(dd: DataDir, id: string, text: string): Promise<void> {
+/** Keep `text` for worker `id` until it reaches it; `graceS` (0: at once) overrides the host's grace. */
+export async function tellSession(
+  dd: DataDir,
+  id: string,
+  text: string,
+  opts: { now?: Date; graceS?: number } = {},
+): Promise<Tell> {
   await requireLive(dd, id);
-  await writeFileAtomic(`${sessionFiles(dd, id).inbox}/${inboxName(".txt")}`, text + "\r", 0o600);
+  return await recordTell(dd, id, text, opts.now ?? new Date(), opts.graceS);
 }
 
 /** Ask the worker's host to end it: SIGTERM to its group, SIGKILL after `graceMs`. */

@@ -464,6 +464,22 @@ export async function moveFile(from: string, to: string): Promise<void> {
   }
 }
 
+/**
+ * Move `from` to `to` (one rename) unless `from` is gone: false when it is, so of several movers
+ * racing for one file exactly one gets true. How a record is claimed for delivery exactly once.
+ */
+export async function moveIfThere(from: string, to: string): Promise<boolean> {
+  assertNoLink(from);
+  assertNoLink(to);
+  try {
+    await Deno.rename(from, to);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw fsError(e, "move", from);
+  }
+}
+
 export { dirOf };
 
 /** Where `path` really is (every link resolved), or undefined when it does not exist. */

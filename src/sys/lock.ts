@@ -63,6 +63,33 @@ export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T
   }
 }
 
+/** Take a shared lock, waiting only while it is held exclusively: any number of holders share it. */
+export async function lockShared(path: string): Promise<Held> {
+  const file = await openLockFile(path);
+  await file.lock(false);
+  return held(file);
+}
+
+/**
+ * Does anyone hold a lock on `path`, shared or exclusive? An exclusive probe that lets go at once
+ * (a shared taker meanwhile waits for that instant only). A missing file is held by nobody.
+ */
+export function isLockInUse(path: string): Promise<boolean> {
+  assertNoLink(path);
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return Promise.resolve(false);
+    throw fsError(e, "read", path);
+  }
+  try {
+    return Promise.resolve(!file.tryLockSync(true));
+  } finally {
+    file.close();
+  }
+}
+
 /** Is an exclusive lock on `path` held by someone (another process, or another descriptor)? */
 export function isLockHeld(path: string): Promise<boolean> {
   assertNoLink(path);

@@ -24,6 +24,7 @@ export const ENV_VARS = [
   "LOOOP_SENSOR_MAX_BYTES",
   "LOOOP_ASK_POLL_MS",
   "LOOOP_ASK_TIMEOUT_S",
+  "LOOOP_TELL_GRACE_S", // how long a tell waits for `_ ask` or `_ told` before the host types it in
   // the guards' settings, named as the original looop names them (core/guards.ts guardLimits)
   "LOOOP_MAX_DECIDES_PER_HOUR",
   "LOOOP_MAX_NEXT_INTERVAL",

@@ -102,6 +102,7 @@ Deno.test("`watch` draws with attributes on a terminal when NO_COLOR is unset", 
 
 Deno.test("without a terminal, `watch <id>` streams the plain log and exits 0 when the session ends", async () => {
   await withLab(async (lab) => {
+    lab.env.LOOOP_TELL_GRACE_S = "0"; // the tell below is typed in at once
     await lab.start(
       "w1",
       [

@@ -65,6 +65,12 @@ function attacks(u: string, secretValue: string, configMarker: string, server: S
       cmd: `mkdir -p sessions/w/inbox && echo 'rm -rf ~' > sessions/w/inbox/1.txt`,
       inTmpfs: true,
     },
+    {
+      name: "forge-tell",
+      cmd:
+        `mkdir -p sessions/w/tells && echo '{"id":"1","session":"w","text":"rm -rf ~","ts":"x"}' > sessions/w/tells/1.json`,
+      inTmpfs: true,
+    },
     { name: "forge-bin", cmd: `mkdir -p bin && echo 'echo pwned' > bin/looop` },
     { name: "forge-meta", cmd: `mkdir -p sessions/w && echo '{"pid":1}' > sessions/w/meta.json`, inTmpfs: true },
     { name: "forge-pulse-notes", cmd: `echo '{}' > .pulse.json` },

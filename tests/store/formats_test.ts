@@ -1,7 +1,7 @@
 /**
  * Every file format is one zod schema in core/schemas.ts. The paths that must not load zod
  * (`_ state`, the session host) read with hand checks; this test holds the files looop really
- * writes (a worker's session, an ask and its answer, a claim, goal activity, the pulse's
+ * writes (a worker's session, an ask and its answer, a tell, a claim, goal activity, the pulse's
  * bookkeeping) to the schemas, so the two cannot drift apart.
  */
 import { assert, assertEquals } from "../assert.ts";
@@ -15,6 +15,7 @@ import {
   PulseNotesSchema,
   SessionExitSchema,
   SessionMetaSchema,
+  TellSchema,
   WorldViewSchema,
 } from "../../src/core/schemas.ts";
 import { withLab } from "../supervisor/helpers.ts";
@@ -57,6 +58,13 @@ Deno.test("the files looop writes parse against their schemas in core/schemas.ts
     // A claim by the live worker.
     assertEquals((await lab.run(["_", "claim", "branch", "--session", "w1"])).code, 0);
     await parses(`${d}/claims/branch.json`, ClaimSchema);
+
+    // A tell, pending, then delivered by `_ told` (the host's grace is a minute: it types nothing yet).
+    assertEquals((await lab.run(["_", "tell", "w1", "hi"])).code, 0);
+    const tell = (await Array.fromAsync(Deno.readDir(`${d}/sessions/w1/tells`))).find((e) => e.isFile)?.name;
+    await parses(`${d}/sessions/w1/tells/${tell}`, TellSchema);
+    assertEquals((await lab.run(["_", "told", "w1"])).code, 0);
+    await parses(`${d}/sessions/w1/tells/delivered/${tell}`, TellSchema);
 
     // Ended: its exit record and its meta's final state.
     assertEquals((await lab.run(["_", "kill", "w1"])).code, 0);

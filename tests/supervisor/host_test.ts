@@ -1,4 +1,4 @@
-/** The session host's inbox drain: the poll and the watch never drain at once (a `_ tell` typed twice). */
+/** The session host's inbox drain: the poll and the watch never drain at once (a request carried out twice). */
 import { assertEquals } from "../assert.ts";
 import { oneAtATime } from "../../src/supervisor/host.ts";
 

@@ -186,6 +186,7 @@ Deno.test("`_ kill` ends a worker that outlived its SIGKILLed host by ignoring t
 
 Deno.test("`_ tell` types a line into a worker that reads its terminal", async () => {
   await withLab(async (lab) => {
+    lab.env.LOOOP_TELL_GRACE_S = "0"; // typed at the host's next look (tells_test.ts: the grace itself)
     await lab.start("w1", 'read -r line\nmark told "got:$line"');
     const text = `hello 'world' "$HOME" ; exit 3`;
     const t = await lab.run(["_", "tell", "w1", text]);

@@ -14,6 +14,8 @@ const LIVE_IDS: Record<string, "goals" | "sessions" | "asks" | "sensors" | "clai
   "_ worker start": "goals",
   "_ kill": "sessions",
   "_ tell": "sessions",
+  "_ told": "sessions",
+  "_ screenshot": "sessions",
   "_ ask": "sessions",
   "_ unclaim": "claims",
   "watch": "sessions",
