@@ -1,6 +1,6 @@
 /**
- * The STEER surface (`looop _ …`): state, wait, asks, answer, the goal/sensor/playbook writes, the
- * PLAYBOOK's history (list, restore), sessions and a worker's screenshot.
+ * The STEER surface (`looop _ …`): state, wait, asks, answer, the goal/sensor/playbook/schedule
+ * writes, the PLAYBOOK's history (list, restore), the schedules' list, sessions and a worker's screenshot.
  */
 import type { Command } from "@commander-js/extra-typings";
 import { Exit, LooopError } from "../core/errors.ts";
@@ -20,6 +20,8 @@ import { formatAge } from "../core/duration.ts";
 import type { Config } from "../core/config.ts";
 import type { DataDir } from "../store/layout.ts";
 import { playbookHistory } from "../store/playbook_history.ts";
+import { listSchedules } from "../store/schedules.ts";
+import { nextDue, scheduleSignal } from "../core/schedules.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
 import { runSensors } from "../sensor/run.ts";
 import { sensorLimits } from "../pulse/loop.ts";
@@ -30,12 +32,17 @@ import { answerCommand } from "./answer.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
 import { renderState, stateCommand } from "./state.ts";
 
-/** Run a move through the gated executor, as the pulse would; a refusal becomes an exit code. */
-async function steer(input: FileMove | StartMove): Promise<void> {
+/**
+ * Run a move through the gated executor, as the pulse would; a refusal becomes an exit code.
+ * `schemaFix`: the fix a verb gives for its own flags when the move's schema refuses them.
+ */
+async function steer(input: FileMove | StartMove, schemaFix?: string): Promise<void> {
   // One gate for every write: the move's schema first, as for a decided move (a blank inline body
   // is refused here, as a blank stdin body is).
   const parsed = parseMove(input);
-  if (!parsed.ok) throw refusalError(parsed.refusal);
+  if (!parsed.ok) {
+    throw refusalError(schemaFix ? { ...parsed.refusal, fix: schemaFix } : parsed.refusal);
+  }
   const move = parsed.move as FileMove | StartMove;
   const dd = await dataDir();
   const cfg = await config(dd);
@@ -164,6 +171,19 @@ function sizeArg(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+const SCHEDULE_EXAMPLE = "e.g. `looop _ schedule write standup --every 86400 --note 'post the standup'` " +
+  "(--every at least 60 seconds) or `--in 90` (once)";
+
+/** A number of seconds from a flag, as the move's schema will see it (whole and positive is its rule). */
+function scheduleSeconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!value.trim() || !Number.isFinite(n)) {
+    throw new LooopError(`${flag} must be a number of seconds, got '${value}'`, SCHEDULE_EXAMPLE);
+  }
+  return n;
+}
+
 /**
  * `_ screenshot`: session `id`'s terminal as `watch` would draw it (its whole log replayed through
  * the terminal emulator), one line per row, trailing spaces and trailing blank rows left out.
@@ -181,6 +201,45 @@ async function screenshot(dd: DataDir, id: string, cols?: number, rows?: number)
     return lines.join("\n");
   } finally {
     screen.dispose();
+  }
+}
+
+/** `_ schedule list`: each schedule's kind, when it is due (next), its state and note; a corrupt one says why. */
+async function scheduleListCommand(json: boolean): Promise<void> {
+  const dd = await dataDir();
+  const now = new Date();
+  const entries = await listSchedules(dd);
+  const rows = entries.map((e) => {
+    if (!("schedule" in e)) return { name: e.name, corrupt: e.corrupt };
+    const s = e.schedule;
+    const next = nextDue(s, now)?.toISOString() ?? null;
+    const state = scheduleSignal(s, now);
+    return s.kind === "once"
+      ? { name: s.name, kind: s.kind, due: s.due, next, state, note: s.note, created: s.created }
+      : {
+        name: s.name,
+        kind: s.kind,
+        every_s: s.every_s,
+        anchor: s.anchor,
+        next,
+        state,
+        note: s.note,
+        created: s.created,
+      };
+  });
+  if (json) return printJson(rows);
+  if (!rows.length) return print(`no schedules (write one with \`looop _ schedule write <name> --in|--every <secs>\`)`);
+  const width = Math.max(...rows.map((r) => r.name.length));
+  for (const r of rows) {
+    const name = r.name.padEnd(width);
+    if ("corrupt" in r) {
+      print(`${name}  corrupt: ${r.corrupt} (rewrite it with \`_ schedule write\`, or \`_ schedule rm\` it)`);
+      continue;
+    }
+    const when = r.kind === "once"
+      ? `once   ${r.state === "due" ? "due since" : "due at"} ${localSecond(new Date(r.due!))}`
+      : `every ${r.every_s}s, next ${localSecond(new Date(r.next!))} (period ${r.state})`;
+    print(`${name}  ${when}${r.note ? `  ${r.note}` : ""}`);
   }
 }
 
@@ -279,6 +338,39 @@ export function registerSteer(under: Command) {
     .option("--journal <text>", "the journal line to write")
     .action((n, o) => restoreCommand(n, o.journal));
 
+  const schedule = under.command("schedule").description("durable schedules that wake the loop: write, rm, list");
+  schedule.command("write").description(
+    "write schedules/<name>.json: due once --in <secs> from now, or repeating --every <secs> (at least 60)",
+  )
+    .argument("<name>")
+    .option("--in <secs>", "due once, this many seconds from now")
+    .option("--every <secs>", "due every this many seconds from now (at least 60)")
+    .option("--note <text>", "what it is for: the decide sees it when it is due")
+    .option("--journal <text>", "the journal line to write")
+    .action(async (name, o) => {
+      if ((o.in === undefined) === (o.every === undefined)) {
+        throw new LooopError(
+          o.in === undefined ? "give --in or --every" : "give --in or --every, not both",
+          SCHEDULE_EXAMPLE,
+        );
+      }
+      await steer({
+        action: "write_schedule",
+        name,
+        in_s: scheduleSeconds(o.in, "--in"),
+        every_s: scheduleSeconds(o.every, "--every"),
+        note: o.note,
+        journal: o.journal,
+      }, SCHEDULE_EXAMPLE);
+    });
+  schedule.command("rm").description("remove schedules/<name>.json")
+    .argument("<name>")
+    .option("--journal <text>", "the journal line to write")
+    .action((name, o) => steer({ action: "drop_schedule", name, journal: o.journal }));
+  schedule.command("list").description("every schedule: kind, when it is due (next), state, note")
+    .option("--json", "print one JSON document")
+    .action((o) => scheduleListCommand(!!o.json));
+
   under.command("worker").description("start a worker by hand")
     .command("start").description("start worker <id> with a brief (inline, or stdin); same gates as the move")
     .argument("<id>").argument("[brief]").allowUnknownOption()
@@ -327,6 +419,7 @@ export function registerSteer(under: Command) {
         "all-asks": () => askIds(dd),
         sensors: () => sensorNames(dd),
         claims: async () => (await listClaims(dd)).map((c) => c.name),
+        schedules: async () => (await listSchedules(dd)).map((s) => s.name),
       };
       const list = lists[kind];
       if (!list) throw new LooopError(`unknown id kind '${kind}'`, `use one of: ${Object.keys(lists).join(", ")}`);

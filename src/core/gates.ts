@@ -15,7 +15,11 @@ export function movedId(move: Move): { kind: string; id: string } | undefined {
     case "write_sensor":
       return { kind: "sensor", id: move.name };
     case "start_worker":
+    case "kill_worker":
       return { kind: "session", id: move.id };
+    case "write_schedule":
+    case "drop_schedule":
+      return { kind: "schedule", id: move.name };
     case "noop":
     case "run_shell":
     case "write_playbook":
@@ -32,8 +36,14 @@ export function gateMove(move: Move, limits: Limits): Refusal | undefined {
   if (named) {
     const problem = idRefusalReason(named.kind, named.id);
     if (problem) return refuse("id", problem);
-    // goals/<id>.md and sensors/<name>.sh: an id with the extension would double it (good.md.md).
-    const ext = named.kind === "goal" ? /\.md$/ : named.kind === "sensor" ? /\.(sh|ts)$/ : undefined;
+    // goals/<id>.md, sensors/<name>.sh, schedules/<name>.json: an id with the extension would double it (good.md.md).
+    const ext = named.kind === "goal"
+      ? /\.md$/
+      : named.kind === "sensor"
+      ? /\.(sh|ts)$/
+      : named.kind === "schedule"
+      ? /\.json$/
+      : undefined;
     if (ext?.test(named.id)) {
       const bare = named.id.replace(ext, "");
       return refuse(

@@ -3,6 +3,7 @@
  * unknown actions, missing fields and unknown fields are refused.
  */
 import { refuse } from "./refusal.ts";
+import { SCHEDULE_MAX_S, SCHEDULE_MIN_EVERY_S } from "./schemas.ts";
 import { z } from "zod";
 import type { Refusal } from "./refusal.ts";
 
@@ -22,6 +23,31 @@ const wholeText = z.string().refine((s) => s.trim() !== "", {
   message: "is empty; a move writes the whole file (retire a goal with archive_goal)",
 });
 
+const days = (s: number) => `${s / 86400} days`;
+/** A one-shot's delay: whole seconds from now, up to SCHEDULE_MAX_S. */
+const inSeconds = z.number().int({ message: "is not a whole number of seconds" })
+  .positive({ message: "is not positive; a one-shot schedule is due after at least 1 second" })
+  .max(SCHEDULE_MAX_S, { message: `is over ${days(SCHEDULE_MAX_S)}; schedule something nearer` });
+/** A repeating schedule's period: at least SCHEDULE_MIN_EVERY_S, since it wakes a decide each time. */
+const everySeconds = z.number().int({ message: "is not a whole number of seconds" })
+  .min(SCHEDULE_MIN_EVERY_S, {
+    message: `is under ${SCHEDULE_MIN_EVERY_S}; a repeating schedule's period is at least ${SCHEDULE_MIN_EVERY_S} ` +
+      "seconds (use in_s for a one-off sooner)",
+  })
+  .max(SCHEDULE_MAX_S, { message: `is over ${days(SCHEDULE_MAX_S)}` });
+
+const writeSchedule = z.strictObject({
+  action: z.literal("write_schedule"),
+  name: z.string(),
+  in_s: inSeconds.optional(),
+  every_s: everySeconds.optional(),
+  note: text.optional(),
+  ...extras,
+}).refine((m) => (m.in_s === undefined) !== (m.every_s === undefined), {
+  message: "give exactly one of in_s (due once, that many seconds from now) or every_s (repeating)",
+  path: ["in_s"],
+});
+
 export const MoveSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("noop"), reason: text, ...extras }),
   z.strictObject({ action: z.literal("run_shell"), cmd: z.string().min(1), reason: text, ...extras }),
@@ -30,12 +56,24 @@ export const MoveSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("write_sensor"), name: z.string(), script: wholeText, ...extras }),
   z.strictObject({ action: z.literal("write_playbook"), body: wholeText, ...extras }),
   z.strictObject({ action: z.literal("start_worker"), id: z.string(), prompt: z.string().min(1), ...extras }),
+  z.strictObject({ action: z.literal("kill_worker"), id: z.string(), reason: text, ...extras }),
+  writeSchedule,
+  z.strictObject({ action: z.literal("drop_schedule"), name: z.string(), ...extras }),
 ]);
 export type Move = z.infer<typeof MoveSchema>;
 export type MoveAction = Move["action"];
 export type FileMove = Extract<
   Move,
-  { action: "noop" | "write_goal" | "archive_goal" | "write_sensor" | "write_playbook" }
+  {
+    action:
+      | "noop"
+      | "write_goal"
+      | "archive_goal"
+      | "write_sensor"
+      | "write_playbook"
+      | "write_schedule"
+      | "drop_schedule";
+  }
 >;
 
 /** Parse an unknown value as a move; a refusal names the first problem found. */
@@ -63,6 +101,9 @@ export function payloadBytes(move: Move): number {
       return new TextEncoder().encode(move.cmd).length;
     case "noop":
     case "archive_goal":
+    case "kill_worker":
+    case "write_schedule":
+    case "drop_schedule":
       return 0;
     default: {
       const never: never = move;
@@ -88,6 +129,14 @@ export function summarize(move: Move): string {
       return "write_playbook";
     case "start_worker":
       return `start_worker ${move.id}`;
+    case "kill_worker":
+      return `kill_worker ${move.id} (${move.reason})`;
+    case "write_schedule":
+      return `write_schedule ${move.name} (${
+        move.every_s !== undefined ? `every ${move.every_s}s` : `in ${move.in_s}s`
+      })`;
+    case "drop_schedule":
+      return `drop_schedule ${move.name}`;
     default: {
       const never: never = move;
       return never;

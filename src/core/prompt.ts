@@ -28,6 +28,9 @@ Moves:
 - {"action":"write_sensor","name":"…","script":"…"}: create or replace sensors/<name>.sh, a script that prints ONE JSON object; put what should wake looop under "signal" and everything else under "detail".
 - {"action":"write_playbook","body":"…"}: replace PLAYBOOK.md.
 - {"action":"start_worker","id":"…","prompt":"…"}: start an agent session for multi-step work; id is usually the goal's id, recurring work uses <name>-YYYYMMDD. A worker asks a human itself when it must.
+- {"action":"kill_worker","id":"…","reason":"…"}: end a live worker session and everything it started (never the pulse), e.g. one that is stuck or no longer needed.
+- {"action":"write_schedule","name":"…","in_s":N,"note":"…"} or {…,"every_s":N,…}: create or replace schedules/<name>.json, due once N seconds from now, or every N seconds (N ≥ 60). sys-schedules shows each one: a one-shot turns "due" once and stays due until you drop it; a repeating one's number counts its periods and moves once per period. Its note tells you what it is for.
+- {"action":"drop_schedule","name":"…"}: remove schedules/<name>.json (a one-shot you have acted on, or one no longer needed).
 Every move may also carry "journal" (one line for the human's log) and "next_interval_s" (seconds until the next beat, 5..300 unless configured otherwise; it also makes the next beat decide even if nothing changed).
 Ids are 1-64 characters of letters, digits, '.', '_' or '-', not starting with '.'.`;
 

@@ -203,6 +203,29 @@ export type PulseNotes = z.infer<typeof PulseNotesSchema>;
 export const PauseSchema = z.object({ since: isoTime, reason: z.string() });
 export type Pause = z.infer<typeof PauseSchema>;
 
+/** The shortest period of a repeating schedule, and the furthest a schedule may look ahead (366 days). */
+export const SCHEDULE_MIN_EVERY_S = 60;
+export const SCHEDULE_MAX_S = 366 * 86400;
+
+const parsedTime = isoTime.refine((s) => Number.isFinite(Date.parse(s)), { message: "is not a time" });
+const scheduleCommon = { name: safeId, note: z.string(), created: parsedTime };
+
+/**
+ * `schedules/<name>.json` (issue #16): `once` is due at `due`; `every` is due each `every_s` seconds
+ * after `anchor` (its first time is anchor + every_s). Only looop writes these (sandboxed code
+ * writes only scratch/); core/schedules.ts turns one into its signal.
+ */
+export const ScheduleSchema = z.discriminatedUnion("kind", [
+  z.object({ ...scheduleCommon, kind: z.literal("once"), due: parsedTime }),
+  z.object({
+    ...scheduleCommon,
+    kind: z.literal("every"),
+    every_s: z.number().int().min(SCHEDULE_MIN_EVERY_S).max(SCHEDULE_MAX_S),
+    anchor: parsedTime,
+  }),
+]);
+export type Schedule = z.infer<typeof ScheduleSchema>;
+
 /** `.action-wal.json`: the run_shell in flight, written before it starts, removed when it ends. */
 export const ActionWalSchema = z.object({
   run_id: z.string(),

@@ -1,12 +1,14 @@
 /**
  * The gated executor for the moves that only write files: noop, write_goal, archive_goal,
- * write_sensor, write_playbook. The steering verbs and the pulse call this same code.
+ * write_sensor, write_playbook, write_schedule, drop_schedule. The steering verbs and the pulse
+ * call this same code.
  */
 import { DEFAULT_PLAYBOOK_KEEP } from "../core/config.ts";
 import { refuse } from "../core/refusal.ts";
 import { gateMove, type Limits } from "../core/gates.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleLine } from "../core/irreversible.ts";
 import { type FileMove, summarize } from "../core/moves.ts";
+import { scheduleOf } from "../core/schedules.ts";
 import type { Refusal } from "../core/refusal.ts";
 import type { ShellOutput } from "../core/schemas.ts";
 import { sensorHeader, sensorPolicy } from "../core/sensor_policy.ts";
@@ -16,6 +18,7 @@ import { stampGoalActivity } from "../store/activity.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { keepPreviousPlaybook } from "../store/playbook_history.ts";
+import { removeSchedule, writeSchedule } from "../store/schedules.ts";
 
 /** What decides whether LLM-written code may exist at all: the sandbox and the config's lists. */
 export type CodeScreen = { sandbox: Sandbox; irreversible: string[]; allowNet: string[]; passEnv: string[] };
@@ -99,6 +102,16 @@ export async function executeFileMove(move: FileMove, ctx: ExecContext): Promise
       await writeFileAtomic(dd.playbook, body);
       break;
     }
+    case "write_schedule":
+      // A write replaces the schedule whole: a one-shot is due in_s from now, a repeating one counts from now.
+      await writeSchedule(dd, scheduleOf(move, ctx.now));
+      break;
+    case "drop_schedule":
+      if (!(await exists(dd.schedule(move.name)))) {
+        return { kind: "refused", refusal: refuse("state", `no schedule '${move.name}' in schedules/`) };
+      }
+      await removeSchedule(dd, move.name);
+      break;
     default: {
       const never: never = move;
       return never;

@@ -1,19 +1,34 @@
 /**
- * The gated executor for `start_worker`: the id and size gates, then the supervisor's own gates
- * and start (handed in by the caller, since features do not import each other), the journal
- * line and the goal's activity stamp.
+ * The gated executor for `start_worker` and `kill_worker`: the id and size gates, then the
+ * supervisor's own gates and start or kill (handed in by the caller, since features do not import
+ * each other), the journal line and, for a start, the goal's activity stamp.
  */
 import { LooopError } from "../core/errors.ts";
 import { gateMove } from "../core/gates.ts";
-import { startRefusal } from "../core/refusal.ts";
+import { refuse, startRefusal } from "../core/refusal.ts";
 import { type Move, summarize } from "../core/moves.ts";
 import { exists } from "../sys/fs.ts";
 import { stampGoalActivity } from "../store/activity.ts";
 import { appendJournal } from "../store/journal.ts";
+import { PULSE_ID } from "../store/sessions.ts";
 import type { ExecContext, MoveOutcome } from "./files.ts";
 
 export type StartWorker = (id: string, brief: string) => Promise<{ pid: number }>;
 type StartMove = Extract<Move, { action: "start_worker" }>;
+type KillMove = Extract<Move, { action: "kill_worker" }>;
+
+/**
+ * What `kill_worker` needs of the workers (the supervisor's backend fits it): the live ids, and an
+ * end that signals only what it can verify as the worker's own.
+ */
+export type WorkerEnds = {
+  live(): Promise<string[]>;
+  kill(id: string): Promise<
+    | { kind: "killed"; forced: boolean }
+    | { kind: "already-ended"; state: string }
+    | { kind: "not-signalled"; why: string }
+  >;
+};
 
 /** The goal a worker id serves: the id itself, or `name` for a recurring `name-YYYYMMDD`. */
 export async function goalOfWorker(ctx: ExecContext, id: string): Promise<string | undefined> {
@@ -38,4 +53,35 @@ export async function executeStartWorker(move: StartMove, ctx: ExecContext, star
   const goal = await goalOfWorker(ctx, move.id);
   if (goal) await stampGoalActivity(ctx.dd, goal, ctx.now);
   return { kind: "done", journal };
+}
+
+/** End a live worker; the pulse, an unknown id and an ended worker are refused, and nothing is signalled. */
+export async function executeKillWorker(move: KillMove, ctx: ExecContext, workers: WorkerEnds): Promise<MoveOutcome> {
+  const refusal = gateMove(move, ctx.limits);
+  if (refusal) return { kind: "refused", refusal };
+  const refused = (rule: "worker" | "state", reason: string, fix?: string): MoveOutcome => ({
+    kind: "refused",
+    refusal: refuse(rule, reason, fix),
+  });
+  if (move.id === PULSE_ID) {
+    return refused("worker", "kill_worker never ends the pulse", "the pulse stops only with `looop down`");
+  }
+  const live = await workers.live();
+  if (!live.includes(move.id)) {
+    const which = live.length ? `live: ${live.join(", ")}` : "no worker is live";
+    return refused("state", `no live worker '${move.id}' (${which})`, "see `looop _ sessions`");
+  }
+  let r: Awaited<ReturnType<WorkerEnds["kill"]>>;
+  try {
+    r = await workers.kill(move.id);
+  } catch (e) {
+    if (!(e instanceof LooopError)) throw e;
+    return refused("state", e.what, e.fix);
+  }
+  if (r.kind === "already-ended") return refused("state", `worker '${move.id}' had already ended (${r.state})`);
+  if (r.kind === "not-signalled") return refused("state", `did not signal worker '${move.id}': ${r.why}`);
+  const forced = r.forced ? ", SIGKILL after the grace period" : "";
+  const text = move.journal?.trim() ||
+    [`kill_worker ${move.id} (${move.reason}${forced})`, ctx.via].filter(Boolean).join(" ");
+  return { kind: "done", journal: await appendJournal(ctx.dd, ctx.now, text) };
 }

@@ -492,6 +492,7 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
     },
   }, {
     startWorker: (id, brief) => ctx.workers.start({ id, brief, config, now: ctx.now() }),
+    workers: ctx.workers,
     shell: { runId, timeoutS: RUN_SHELL_TIMEOUT_S, sandbox: sb, net: config.sandbox.run_shell_net, signal: ctx.signal },
   });
   if (outcome.kind === "refused") {
@@ -552,7 +553,18 @@ async function housekeeping(beat: Beat): Promise<void> {
   await ensureOwnDir(dd.tmpDir); // sandboxed code may have put a link or a file there
   // A writer killed between its temp file and the rename leaves the temp file: gone after an hour.
   const hourAgo = now.getTime() - 3600_000;
-  for (const dir of [dd.root, dd.goalsDir, dd.archiveDir, dd.sensorsDir, dd.snapshotsDir, dd.asksDir, dd.answersDir]) {
+  for (
+    const dir of [
+      dd.root,
+      dd.goalsDir,
+      dd.archiveDir,
+      dd.sensorsDir,
+      dd.snapshotsDir,
+      dd.asksDir,
+      dd.answersDir,
+      dd.schedulesDir,
+    ]
+  ) {
     await removeOlderThan(dir, hourAgo, isAtomicTemp);
   }
   const wal = await takeInterruptedAction(dd);

@@ -1,7 +1,8 @@
 /**
  * The pulse (SPEC §5): beats forever under the single-instance lock. The next beat comes after
- * `interval` (or a move's next_interval_s), or within a second of a change the pulse can see
- * without sensing: a goal, PLAYBOOK, sensor or config write, an answer, a worker's exit.
+ * `interval` (or a move's next_interval_s), at a schedule's next due time when that is sooner, or
+ * within a second of a change the pulse can see without sensing: a goal, PLAYBOOK, sensor,
+ * schedule or config write, an answer, a worker's exit.
  * SIGTERM/SIGINT end it after the current step; the kernel releases the lock if it dies.
  */
 import { type Config } from "../core/config.ts";
@@ -18,6 +19,8 @@ import { endOrphanDecide } from "../decider/orphan.ts";
 import { recordCost } from "../cost/ledger.ts";
 import { DEFAULT_SENSOR_LIMITS, type SensorLimits } from "../sensor/run.ts";
 import { readPulseState, writePulseState } from "../store/pulse_state.ts";
+import { listSchedules } from "../store/schedules.ts";
+import { nextWake } from "../core/schedules.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import { PULSE_ID, readSession, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
@@ -121,8 +124,18 @@ export async function journalBeatError(dd: DataDir, e: unknown): Promise<string>
 export function wakes(dd: DataDir, path: string): boolean {
   const rel = path.startsWith(dd.root + "/") ? path.slice(dd.root.length + 1) : path;
   if (path === dd.configPath) return true;
-  return /^(PLAYBOOK\.md|config\.json|pause\.json|goals\/[^/]+\.md|sensors\/[^/]+|answers\/[^/]+\.json|sessions\/[^/]+\/exit\.json)$/
+  return /^(PLAYBOOK\.md|config\.json|pause\.json|goals\/[^/]+\.md|sensors\/[^/]+|schedules\/[^/]+\.json|answers\/[^/]+\.json|sessions\/[^/]+\/exit\.json)$/
     .test(rel);
+}
+
+/**
+ * How long until the soonest schedule comes due (its signal changes), from the files and the
+ * clock: no timer outlives a beat, so a restarted pulse finds the same time. None when nothing is
+ * pending, or when schedules/ cannot be read (the beat reports that itself).
+ */
+export async function msUntilSchedule(dd: DataDir, now: Date): Promise<number | undefined> {
+  const next = nextWake(await listSchedules(dd).catch(() => []), now);
+  return next === undefined ? undefined : Math.max(0, next.getTime() - now.getTime());
 }
 
 export async function runPulse(
@@ -182,7 +195,10 @@ export async function runPulse(
         : result.kind === "paused" && result.retryInS !== undefined
         ? Math.min(result.retryInS, intervalS(config))
         : intervalS(config);
-      await wakeup.sleep(delayS * 1000, stop); // at once when something changed during the beat
+      // A schedule due sooner brings its beat at its time (a few ms after, so the beat sees it due).
+      const dueMs = await msUntilSchedule(dd, new Date());
+      const delayMs = Math.min(delayS * 1000, dueMs === undefined ? Infinity : dueMs + 20);
+      await wakeup.sleep(delayMs, stop); // at once when something changed during the beat
     }
   };
   // A change the pulse can see without sensing brings the next beat within a moment.

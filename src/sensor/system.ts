@@ -1,23 +1,27 @@
 /**
  * The system sensors, computed in-process (SPEC §5 step 2): sys-sessions, sys-claims, sys-goals,
- * and sys-asks, whose signal is the set of asks waiting on a human, so raising, answering or
- * expiring one is a change of the world exactly once.
+ * sys-asks, whose signal is the set of asks waiting on a human, so raising, answering or
+ * expiring one is a change of the world exactly once, and sys-schedules, whose signal is each
+ * schedule's due-ness (core/schedules.ts), so a schedule coming due is a change exactly once.
  */
 import type { Reading } from "../core/readings.ts";
+import { schedulesReading } from "../core/schedules.ts";
 import { readGoalActivity } from "../store/activity.ts";
 import { pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
 import { readGoals } from "../store/goals.ts";
 import type { DataDir } from "../store/layout.ts";
+import { listSchedules } from "../store/schedules.ts";
 import { listSessions, PULSE_ID } from "../store/sessions.ts";
 
 export async function systemReadings(dd: DataDir, now: Date): Promise<Record<string, Reading>> {
-  const [sessions, claims, goals, activity, asks] = await Promise.all([
+  const [sessions, claims, goals, activity, asks, schedules] = await Promise.all([
     listSessions(dd),
     listClaims(dd),
     readGoals(dd),
     readGoalActivity(dd),
     pendingAsks(dd),
+    listSchedules(dd),
   ]);
   const workers = sessions.filter((s) => s.id !== PULSE_ID);
   const live = new Set(workers.filter((s) => s.status.kind === "running").map((s) => s.id));
@@ -42,6 +46,7 @@ export async function systemReadings(dd: DataDir, now: Date): Promise<Record<str
       signal: asks.map((a) => a.id).sort(),
       detail: Object.fromEntries(asks.map((a) => [a.id, { worker: a.worker, age_s: ageS(a.ts) }])),
     },
+    "sys-schedules": schedulesReading(schedules, now),
     "sys-goals": {
       signal: {},
       detail: Object.fromEntries(goals.map((g) => [g.id, ageS(activity[g.id])])),

@@ -26,6 +26,8 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     asksDoneDir: `${root}/asks/done`,
     answersDir: `${root}/answers`,
     claimsDir: `${root}/claims`,
+    /** durable schedules, one JSON file each (store/schedules.ts); only looop writes them */
+    schedulesDir: `${root}/schedules`,
     reportsDir: `${root}/reports`,
     ledger: `${root}/cost.jsonl`,
     sessionsDir: `${root}/sessions`,
@@ -56,6 +58,7 @@ export function layout(root: string, configPath = `${root}/config.json`) {
     doneAsk: (id: string) => `${root}/asks/done/${safeId("ask", id)}.json`,
     answer: (id: string) => `${root}/answers/${safeId("ask", id)}.json`,
     claim: (name: string) => `${root}/claims/${safeId("claim", name)}.json`,
+    schedule: (name: string) => `${root}/schedules/${safeId("schedule", name)}.json`,
     session: (id: string) => `${root}/sessions/${safeId("session", id)}`,
   };
 }

@@ -2,7 +2,7 @@
  * What sandboxed code may touch in and around this data dir (SPEC §10): write only scratch/ and
  * sandbox.allow_write; read nothing secret, and not the mailbox, the config or the worker sessions
  * (a worker's terminal may show anything it saw); everything else
- * in the data dir (PLAYBOOK, goals, sensors, journal, ledger, snapshots, runs, sessions, claims,
+ * in the data dir (PLAYBOOK, goals, sensors, schedules, journal, ledger, snapshots, runs, sessions, claims,
  * bin, reports and every dotfile) is read-only because it is not writable.
  */
 import type { Config } from "../core/config.ts";

@@ -15,7 +15,17 @@ import type { DataDir } from "./layout.ts";
 export async function ensureDataDir(dd: DataDir): Promise<DataDir> {
   checkOwner(dd);
   await ensureDir(dd.root, 0o700);
-  for (const dir of [dd.goalsDir, dd.archiveDir, dd.sensorsDir, dd.snapshotsDir, dd.reportsDir, dd.sessionsDir]) {
+  for (
+    const dir of [
+      dd.goalsDir,
+      dd.archiveDir,
+      dd.sensorsDir,
+      dd.schedulesDir,
+      dd.snapshotsDir,
+      dd.reportsDir,
+      dd.sessionsDir,
+    ]
+  ) {
     await ensureDir(dir);
   }
   for (const dir of [dd.scratchDir, dd.tmpDir, dd.asksDir, dd.asksDoneDir, dd.answersDir, dd.claimsDir, dd.runsDir]) {

@@ -11,6 +11,9 @@ const VALID: Record<Move["action"], Record<string, unknown>> = {
   write_sensor: { action: "write_sensor", name: "ci", script: "#!/bin/sh\necho '{}'" },
   write_playbook: { action: "write_playbook", body: "# PLAYBOOK" },
   start_worker: { action: "start_worker", id: "ship-20240115", prompt: "ship it" },
+  kill_worker: { action: "kill_worker", id: "ship-20240115", reason: "stuck for an hour" },
+  write_schedule: { action: "write_schedule", name: "standup", every_s: 86400, note: "post the standup" },
+  drop_schedule: { action: "drop_schedule", name: "standup" },
 };
 
 function parsed(value: unknown): Move {
@@ -25,8 +28,8 @@ function refusal(value: unknown) {
   return r.refusal;
 }
 
-Deno.test("parseMove accepts each of the seven actions with their fields", () => {
-  assertEquals(Object.keys(VALID).length, 7);
+Deno.test("parseMove accepts each of the ten actions with their fields", () => {
+  assertEquals(Object.keys(VALID).length, 10);
   for (const value of Object.values(VALID)) assertEquals<unknown>(parsed(value), value);
 });
 
@@ -54,6 +57,9 @@ Deno.test("parseMove refuses a missing required field, naming it", () => {
     write_sensor: ["name", "script"],
     write_playbook: ["body"],
     start_worker: ["id", "prompt"],
+    kill_worker: ["id", "reason"],
+    write_schedule: ["name"],
+    drop_schedule: ["name"],
   };
   for (const [action, fields] of Object.entries(required) as [Move["action"], string[]][]) {
     for (const field of fields) {
@@ -113,6 +119,9 @@ Deno.test("gateMove refuses unsafe ids with rule id for every move that names on
       [{ action: "archive_goal", id: bad }, "goal"],
       [{ action: "write_sensor", name: bad, script: "s" }, "sensor"],
       [{ action: "start_worker", id: bad, prompt: "p" }, "session"],
+      [{ action: "kill_worker", id: bad, reason: "r" }, "session"],
+      [{ action: "write_schedule", name: bad, in_s: 60 }, "schedule"],
+      [{ action: "drop_schedule", name: bad }, "schedule"],
     ];
     for (const [move, kind] of moves) {
       const r = gateMove(move, limits);
@@ -188,6 +197,9 @@ Deno.test("summarize gives one line per action", () => {
     write_sensor: "write_sensor ci",
     write_playbook: "write_playbook",
     start_worker: "start_worker ship-20240115",
+    kill_worker: "kill_worker ship-20240115 (stuck for an hour)",
+    write_schedule: "write_schedule standup (every 86400s)",
+    drop_schedule: "drop_schedule standup",
   };
   for (const [action, line] of Object.entries(want) as [Move["action"], string][]) {
     const s = summarize(parsed(VALID[action]));
@@ -215,4 +227,33 @@ Deno.test("gateMove refuses a goal or sensor id that carries its file's extensio
     /use "ci"/,
   );
   assertEquals(gateMove(parsed({ ...VALID.write_goal, id: "v1.2" }), { maxBodyBytes: 1024 }), undefined);
+});
+
+Deno.test("write_schedule takes exactly one of in_s and every_s: in_s whole, 1 s..366 days; every_s 60 s..366 days", () => {
+  const base = { action: "write_schedule", name: "s" };
+  for (const ok of [{ in_s: 1 }, { in_s: 366 * 86400 }, { every_s: 60 }, { every_s: 366 * 86400, note: "n" }]) {
+    assertEquals<unknown>(parsed({ ...base, ...ok }), { ...base, ...ok });
+  }
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{}, /^in_s: give exactly one of in_s .* or every_s/],
+    [{ in_s: 60, every_s: 60 }, /^in_s: give exactly one of in_s/],
+    [{ every_s: 30 }, /^every_s: is under 60; a repeating schedule's period is at least 60 seconds/],
+    [{ every_s: 59.5 }, /^every_s: /],
+    [{ in_s: 0 }, /^in_s: is not positive/],
+    [{ in_s: -5 }, /^in_s: is not positive/],
+    [{ in_s: 1.5 }, /^in_s: is not a whole number of seconds/],
+    [{ in_s: 366 * 86400 + 1 }, /^in_s: is over 366 days/],
+    [{ in_s: "60" }, /^in_s: /],
+    [{ in_s: 60, note: "x".repeat(1001) }, /^note: is longer than 1000 characters/],
+  ];
+  for (const [extra, want] of cases) {
+    const r = refusal({ ...base, ...extra });
+    assertEquals(r.rule, "schema", JSON.stringify(extra));
+    assertMatch(r.reason, want);
+  }
+  assertEquals(summarize(parsed({ ...base, in_s: 90 })), "write_schedule s (in 90s)");
+  assertMatch(
+    gateMove(parsed({ ...base, name: "s.json", in_s: 9 }), { maxBodyBytes: 1024 })?.reason ?? "",
+    /use "s"/,
+  );
 });

@@ -5,6 +5,7 @@ import type { FileMove } from "../../src/core/moves.ts";
 import { type DataDir, layout } from "../../src/store/layout.ts";
 import { ensureDataDir } from "../../src/store/seed.ts";
 import { playbookHistory, utcStamp } from "../../src/store/playbook_history.ts";
+import { listSchedules } from "../../src/store/schedules.ts";
 
 const NOW = new Date(2024, 0, 15, 9, 5); // local time: the journal prints local minutes
 const STAMP = "- 2024-01-15 09:05";
@@ -181,6 +182,8 @@ Deno.test("an unsafe id is refused with rule id and NOTHING is written", async (
       { action: "archive_goal", id: "a/b" },
       { action: "write_sensor", name: "../../bin/evil", script: "x" },
       { action: "write_sensor", name: "x".repeat(65), script: "x" },
+      { action: "write_schedule", name: "../escape", in_s: 60 },
+      { action: "drop_schedule", name: "../goals/setup" },
     ];
     for (const move of moves) {
       const outcome = await executeFileMove(move, ctxFor(dd));
@@ -211,5 +214,77 @@ Deno.test("an oversized body or script is refused with rule size and NOTHING is 
     // Exactly at the cap is fine.
     done(await executeFileMove({ action: "write_goal", id: "big", body: "x".repeat(cap) }, ctxFor(dd, cap)));
     assertEquals(await Deno.readTextFile(dd.goal("big")), "x".repeat(cap) + "\n");
+  });
+});
+
+Deno.test("write_schedule writes schedules/<name>.json from now; a second write replaces it; drop_schedule removes it", async () => {
+  await withDataDir(async (dd) => {
+    const journal = done(
+      await executeFileMove({ action: "write_schedule", name: "ping", in_s: 90, note: "ping the team" }, ctxFor(dd)),
+    );
+    assertEquals(journal, `${STAMP} write_schedule ping (in 90s) (by hand)`);
+    const due = new Date(NOW.getTime() + 90_000).toISOString();
+    assertEquals(JSON.parse(await Deno.readTextFile(dd.schedule("ping"))), {
+      name: "ping",
+      note: "ping the team",
+      created: NOW.toISOString(),
+      kind: "once",
+      due,
+    });
+    done(await executeFileMove({ action: "write_schedule", name: "ping", every_s: 3600 }, ctxFor(dd)));
+    assertEquals(await listSchedules(dd), [{
+      name: "ping",
+      schedule: {
+        name: "ping",
+        note: "",
+        created: NOW.toISOString(),
+        kind: "every",
+        every_s: 3600,
+        anchor: NOW.toISOString(),
+      },
+    }]);
+    assertEquals(await readOr(dd.goalActivity), undefined, "a schedule is not a goal");
+    const dropped = done(await executeFileMove({ action: "drop_schedule", name: "ping" }, ctxFor(dd)));
+    assertEquals(dropped, `${STAMP} drop_schedule ping (by hand)`);
+    assertEquals(await readOr(dd.schedule("ping")), undefined);
+  });
+});
+
+Deno.test("drop_schedule of a missing schedule is refused with rule state, and nothing is written", async () => {
+  await withDataDir(async (dd) => {
+    const before = snapshot(dd.root);
+    const outcome = await executeFileMove({ action: "drop_schedule", name: "nope" }, ctxFor(dd));
+    assertEquals(outcome.kind === "refused" ? outcome.refusal.reason : outcome, "no schedule 'nope' in schedules/");
+    assertEquals(snapshot(dd.root), before);
+  });
+});
+
+Deno.test("a corrupt schedule file is listed as corrupt (why), never a crash; a link or a dotfile there is never read", async () => {
+  await withDataDir(async (dd) => {
+    done(await executeFileMove({ action: "write_schedule", name: "good", in_s: 60 }, ctxFor(dd)));
+    await Deno.writeTextFile(`${dd.schedulesDir}/torn.json`, '{"name":"torn","kind":"once"');
+    await Deno.writeTextFile(
+      `${dd.schedulesDir}/short.json`,
+      JSON.stringify({ name: "short", kind: "every", every_s: 5 }),
+    );
+    await Deno.writeTextFile(
+      `${dd.schedulesDir}/other.json`,
+      await Deno.readTextFile(dd.schedule("good")),
+    );
+    const secret = `${dd.root}/../secret.json`;
+    await Deno.writeTextFile(secret, await Deno.readTextFile(dd.schedule("good")));
+    await Deno.symlink(secret, `${dd.schedulesDir}/linked.json`);
+    await Deno.writeTextFile(`${dd.schedulesDir}/.hidden.json`, "{}");
+    const entries = await listSchedules(dd);
+    assertEquals(entries.map((e) => [e.name, "schedule" in e ? "parsed" : "corrupt"]), [
+      ["good", "parsed"],
+      ["other", "corrupt"],
+      ["short", "corrupt"],
+      ["torn", "corrupt"],
+    ]);
+    const why = Object.fromEntries(entries.map((e) => [e.name, "corrupt" in e ? e.corrupt : ""]));
+    assertMatch(why.other, /its name is "good", not its file's name/);
+    assertMatch(why.short, /every_s|note|created|anchor/);
+    assertMatch(why.torn, /JSON/);
   });
 });

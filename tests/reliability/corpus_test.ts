@@ -386,7 +386,8 @@ function moveCase(name: string, reply: string | Record<string, unknown>, code: 1
 }
 
 const ACTIONS =
-  "'noop' | 'run_shell' | 'write_goal' | 'archive_goal' | 'write_sensor' | 'write_playbook' | 'start_worker'";
+  "'noop' | 'run_shell' | 'write_goal' | 'archive_goal' | 'write_sensor' | 'write_playbook' | 'start_worker' | " +
+  "'kill_worker' | 'write_schedule' | 'drop_schedule'";
 moveCase(
   "prose without JSON",
   "I would touch MARKER, but I am not sure.",

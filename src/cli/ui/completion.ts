@@ -6,7 +6,7 @@
 export type VerbTree = { [verb: string]: VerbTree };
 
 /** Where a live id is expected, by the verbs before it. */
-const LIVE_IDS: Record<string, "goals" | "sessions" | "asks" | "sensors" | "claims"> = {
+const LIVE_IDS: Record<string, "goals" | "sessions" | "asks" | "sensors" | "claims" | "schedules"> = {
   "_ answer": "asks",
   "_ goal write": "goals",
   "_ goal archive": "goals",
@@ -18,6 +18,7 @@ const LIVE_IDS: Record<string, "goals" | "sessions" | "asks" | "sensors" | "clai
   "_ screenshot": "sessions",
   "_ ask": "sessions",
   "_ unclaim": "claims",
+  "_ schedule rm": "schedules",
   "watch": "sessions",
 };
 
