@@ -3,6 +3,7 @@ import { formatAge } from "../core/duration.ts";
 import { readState, type StateDoc } from "../state/state.ts";
 import { resolveDataDir } from "../store/layout.ts";
 import { ensureDataDir } from "../store/seed.ts";
+import { PULSE_ID } from "../store/sessions.ts";
 import { exists } from "../sys/fs.ts";
 import { print, printJson, styles } from "./io.ts";
 
@@ -86,7 +87,8 @@ export function renderState(s: StateDoc, now: Date): string {
   for (const x of s.sessions) {
     const age = x.age_s === null ? "" : formatAge(x.age_s);
     const code = x.exit_code === null ? "" : ` exit ${x.exit_code}`;
-    out.push(`  ${x.id.padEnd(20)} ${x.state}${code} ${dim([x.runner, age].filter(Boolean).join(", "))}`);
+    const health = x.state === "running" && x.id !== PULSE_ID ? ` (${x.health})` : "";
+    out.push(`  ${x.id.padEnd(20)} ${x.state}${health}${code} ${dim([x.runner, age].filter(Boolean).join(", "))}`);
   }
   h("claims", s.claims.length);
   for (const c of s.claims) out.push(`  ${c.name.padEnd(20)} ${c.session}${c.live ? "" : dim(" (holder gone)")}`);

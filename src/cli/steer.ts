@@ -11,11 +11,11 @@ import { localSecond } from "../core/time.ts";
 import { safeId } from "../core/ids.ts";
 import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
-import { readState, sessionRows, waitForChange } from "../state/state.ts";
+import { readState, type SessionRow, sessionRows, waitForChange } from "../state/state.ts";
 import { askIds, pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
 import { readGoals, sensorNames } from "../store/goals.ts";
-import { listSessions } from "../store/sessions.ts";
+import { listSessions, PULSE_ID } from "../store/sessions.ts";
 import { formatAge } from "../core/duration.ts";
 import type { Config } from "../core/config.ts";
 import type { DataDir } from "../store/layout.ts";
@@ -31,6 +31,20 @@ import { config, dataDir, workers } from "./context.ts";
 import { answerCommand } from "./answer.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
 import { renderState, stateCommand } from "./state.ts";
+
+/** One row of `_ sessions` and `_ worker list`: the live ones' health beside their state. */
+function sessionLine(r: SessionRow): string {
+  return [
+    r.id.padEnd(20),
+    r.state.padEnd(8),
+    (r.state === "running" ? r.health : "").padEnd(11),
+    String(r.pid ?? "-").padEnd(8),
+    (r.runner ?? "-").padEnd(10),
+    r.age_s === null ? "-" : formatAge(r.age_s),
+    r.exit_code === null ? "" : `exit ${r.exit_code}`,
+    r.verify ? `verify ${r.verify.ok ? "passed" : `failed (${r.verify.status})`}` : "",
+  ].join(" ").trimEnd() + (r.last_lines ? `\n${r.last_lines.map((l) => `    | ${l}`).join("\n")}` : "");
+}
 
 /**
  * Run a move through the gated executor, as the pulse would; a refusal becomes an exit code.
@@ -55,13 +69,16 @@ async function steer(input: FileMove | StartMove, schemaFix?: string): Promise<v
 
 async function steerWith(dd: DataDir, cfg: Config, move: FileMove | StartMove): Promise<void> {
   // Only a new sensor needs to know whether a sandbox would hold it (it runs every beat).
-  const sb = move.action === "write_sensor" ? await sandbox(sandboxPolicy(dd, cfg)) : undefined;
+  // A worker's verify runs sandboxed too: refused up front where no sandbox would hold it.
+  const code = move.action === "write_sensor" || (move.action === "start_worker" && move.verify !== undefined);
+  const sb = code ? await sandbox(sandboxPolicy(dd, cfg)) : undefined;
   const ctx = {
     dd,
     now: new Date(),
     limits: { maxBodyBytes: cfg.max_body_bytes },
     playbookKeep: guardLimits(cfg, env).playbookKeep,
     via: "(by hand)",
+    byHuman: true,
     screen: sb
       ? {
         sandbox: sb,
@@ -76,7 +93,7 @@ async function steerWith(dd: DataDir, cfg: Config, move: FileMove | StartMove): 
     outcome = await executeStartWorker(
       move,
       ctx,
-      (id, brief) => workers(dd).start({ id, brief, config: cfg, now: ctx.now }),
+      (id, brief, opts) => workers(dd).start({ id, brief, config: cfg, now: ctx.now, ...opts }),
     );
   } else {
     outcome = await executeFileMove(move, ctx);
@@ -371,12 +388,31 @@ export function registerSteer(under: Command) {
     .option("--json", "print one JSON document")
     .action((o) => scheduleListCommand(!!o.json));
 
-  under.command("worker").description("start a worker by hand")
-    .command("start").description("start worker <id> with a brief (inline, or stdin); same gates as the move")
+  const worker = under.command("worker").description("start a worker by hand; list the workers with their health");
+  worker.command("start").description("start worker <id> with a brief (inline, or stdin); same gates as the move")
     .argument("<id>").argument("[brief]").allowUnknownOption()
     .option("--journal <text>", "the journal line to write")
+    .option("--verify <cmd>", "a shell command, run sandboxed when the worker ends, that exits 0 once the work is done")
+    .option("--command <cmd>", "run this instead of the runner's interactive command ({{prompt_file}}: the brief)")
     .action(async (id, brief, o) => {
-      await steer({ action: "start_worker", id, prompt: await bodyArg(brief, "worker brief"), journal: o.journal });
+      await steer({
+        action: "start_worker",
+        id,
+        prompt: await bodyArg(brief, "worker brief"),
+        journal: o.journal,
+        ...(o.verify !== undefined ? { verify: o.verify } : {}),
+        ...(o.command !== undefined ? { command: o.command } : {}),
+      });
+    });
+  worker.command("list").description(
+    "every worker (not the pulse): its health (busy, waiting-ask, stuck, or how it ended), state, pid, runner, age",
+  )
+    .option("--json", "print one JSON document")
+    .action(async (o) => {
+      const rows = (await sessionRows(await dataDir(), new Date())).filter((r) => r.id !== PULSE_ID);
+      if (o.json) return printJson(rows);
+      if (!rows.length) return print("no workers");
+      for (const r of rows) print(sessionLine(r));
     });
 
   under.command("screenshot").description("print a worker's screen now as plain text, as `watch` draws it")
@@ -388,24 +424,13 @@ export function registerSteer(under: Command) {
       if (text) print(text); // a blank screen prints nothing
     });
 
-  under.command("sessions").description("the pulse and every worker: id, state, pid, runner, age, exit code")
+  under.command("sessions").description("the pulse and every worker: id, state, health, pid, runner, age, exit code")
     .option("--json", "print one JSON document")
     .action(async (o) => {
       const rows = await sessionRows(await dataDir(), new Date());
       if (o.json) return printJson(rows);
       if (!rows.length) return print("no sessions");
-      for (const r of rows) {
-        print(
-          [
-            r.id.padEnd(20),
-            r.state.padEnd(8),
-            String(r.pid ?? "-").padEnd(8),
-            (r.runner ?? "-").padEnd(10),
-            r.age_s === null ? "-" : formatAge(r.age_s),
-            r.exit_code === null ? "" : `exit ${r.exit_code}`,
-          ].join(" ").trimEnd() + (r.last_lines ? `\n${r.last_lines.map((l) => `    | ${l}`).join("\n")}` : ""),
-        );
-      }
+      for (const r of rows) print(sessionLine(r));
     });
 
   under.command("ids", { hidden: true }).description("ids for shell completion: goals, sessions, asks, sensors")

@@ -14,7 +14,9 @@ import { pendingAsks } from "../store/asks.ts";
 import { readNotesView } from "../store/bookkeeping.ts";
 import { readPause } from "../store/pause.ts";
 import type { DataDir } from "../store/layout.ts";
-import { isSessionAlive, PULSE_ID, sessionFiles, type SessionView } from "../store/sessions.ts";
+import { isSessionAlive, lastOutput, PULSE_ID, sessionFiles, type SessionView } from "../store/sessions.ts";
+import { DEFAULT_WORKER_STUCK_S, healthOf } from "../core/health.ts";
+import { stuckThreshold } from "../state/state.ts";
 import type { SessionScreen } from "../supervisor/screen.ts";
 import { exists, readBytesIfExists } from "../sys/fs.ts";
 import { useColour } from "../sys/env.ts";
@@ -97,9 +99,15 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     }
   };
 
+  let stuckS = DEFAULT_WORKER_STUCK_S;
   const refresh = async () => {
     let stop: string;
-    [sessions, asks, stop] = await Promise.all([ws.list().then(ordered), pendingAsks(dd), stopBanner(dd)]);
+    [sessions, asks, stop, stuckS] = await Promise.all([
+      ws.list().then(ordered),
+      pendingAsks(dd),
+      stopBanner(dd),
+      stuckThreshold(dd),
+    ]);
     banner = stop;
     if (!selectedId || !sessions.some((s) => s.id === selectedId)) {
       const first = sessions[0]?.id;
@@ -113,12 +121,28 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
 
   const draw = () => {
     const now = Date.now();
-    const lines: SessionLine[] = sessions.map((s) => ({
-      id: s.id,
-      state: s.status.kind === "exited" ? `exit ${s.status.code ?? "?"}` : s.status.kind,
-      age: s.meta?.started ? formatAge((now - Date.parse(s.meta.started)) / 1000) : "",
-      ask: asks.some((a) => a.worker === s.id),
-    }));
+    const lines: SessionLine[] = sessions.map((s) => {
+      const ask = asks.some((a) => a.worker === s.id);
+      const health = healthOf(
+        { status: s.status.kind, lastOutputAt: lastOutput(s), pendingAsk: ask },
+        new Date(now),
+        stuckS,
+      );
+      return {
+        id: s.id,
+        // A live worker's health (the pulse is only running); "asking" fits the column where "waiting-ask" would not.
+        state: s.status.kind === "exited"
+          ? `exit ${s.status.code ?? "?"}`
+          : s.id === PULSE_ID
+          ? s.status.kind
+          : health === "waiting-ask"
+          ? "asking"
+          : health,
+        age: s.meta?.started ? formatAge((now - Date.parse(s.meta.started)) / 1000) : "",
+        ask,
+        live: s.status.kind === "running",
+      };
+    });
     let status = message || HELP;
     if (mode.kind === "answer") {
       const opts = mode.ask.options ? ` [${mode.ask.options.join("/")}]` : "";

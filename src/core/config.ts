@@ -8,6 +8,7 @@ import { LooopError } from "./errors.ts";
 import { parseJsonc } from "./jsonc.ts";
 import { RUNNER_PRESETS } from "./presets.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./moves.ts";
+import { DEFAULT_WORKER_STUCK_S } from "./health.ts";
 import { CostSpecSchema, PriceTableSchema } from "./schemas.ts";
 
 /** An absolute path, or one under the home dir (`~/…`). */
@@ -77,6 +78,8 @@ export const ConfigSchema = z.strictObject({
   tick_timeout_s: z.number().positive().finite().default(600),
   /** a world that ended in a noop is decided again at most this often (LOOOP_NOOP_TTL, seconds) */
   noop_ttl_s: z.number().positive().finite().default(6 * 3600),
+  /** a live worker silent this long with no ask pending is stuck (LOOOP_WORKER_STUCK_SECS) */
+  worker_stuck_s: z.number().positive().finite().default(DEFAULT_WORKER_STUCK_S),
   /** a sensor whose signal changed on this many beats in a row is damped (LOOOP_FLAP_STREAK) */
   flap_streak: z.number().int().min(2).default(4),
   /** a transient runner failure (overload, connection reset) is retried this often in the beat (LOOOP_RUNNER_RETRIES) */

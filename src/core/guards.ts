@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import type { WorldView } from "./diff.ts";
 import type { Backoff, PulseNotes } from "./schemas.ts";
 import { localDay } from "./time.ts";
+import { workerStuckS } from "./health.ts";
 
 /** What the pulse keeps between beats (store/pulse_state.ts reads and writes it). */
 export type PulseState = { lastHash?: string; backoff?: Backoff; lastDecide?: WorldView; notes: PulseNotes };
@@ -218,6 +219,8 @@ export type GuardLimits = {
   flapStreak: number;
   runnerRetries: number;
   playbookKeep: number;
+  /** a live worker silent this long with no ask is stuck (core/health.ts) */
+  workerStuckS: number;
 };
 
 export type GuardEnv =
@@ -227,7 +230,8 @@ export type GuardEnv =
   | "LOOOP_NOOP_TTL"
   | "LOOOP_FLAP_STREAK"
   | "LOOOP_RUNNER_RETRIES"
-  | "LOOOP_PLAYBOOK_KEEP";
+  | "LOOOP_PLAYBOOK_KEEP"
+  | "LOOOP_WORKER_STUCK_SECS";
 
 /** The guards' settings: an env override wins when it is a number at or above the setting's least value. */
 export function guardLimits(config: Config, env: (name: GuardEnv) => string | undefined): GuardLimits {
@@ -250,6 +254,7 @@ export function guardLimits(config: Config, env: (name: GuardEnv) => string | un
     playbookKeep: /^\d+$/.test(env("LOOOP_PLAYBOOK_KEEP") ?? "")
       ? Number(env("LOOOP_PLAYBOOK_KEEP"))
       : config.playbook_keep,
+    workerStuckS: workerStuckS(env("LOOOP_WORKER_STUCK_SECS"), config.worker_stuck_s),
   };
 }
 

@@ -18,6 +18,9 @@ const extras = {
   next_interval_s: z.number().finite().optional(),
 };
 
+/** A worker's `verify` or `command`: one shell command line, not a script. */
+export const MAX_COMMAND_CHARS = 4000;
+
 /** A whole file's new text: a blank one would erase the PLAYBOOK, a goal or a sensor (the CLI refuses it too). */
 const wholeText = z.string().refine((s) => s.trim() !== "", {
   message: "is empty; a move writes the whole file (retire a goal with archive_goal)",
@@ -55,7 +58,16 @@ export const MoveSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("archive_goal"), id: z.string(), ...extras }),
   z.strictObject({ action: z.literal("write_sensor"), name: z.string(), script: wholeText, ...extras }),
   z.strictObject({ action: z.literal("write_playbook"), body: wholeText, ...extras }),
-  z.strictObject({ action: z.literal("start_worker"), id: z.string(), prompt: z.string().min(1), ...extras }),
+  z.strictObject({
+    action: z.literal("start_worker"),
+    id: z.string(),
+    prompt: z.string().min(1),
+    /** one shell command, run sandboxed when the worker ends, that exits 0 once the work is truly done */
+    verify: z.string().trim().min(1).max(MAX_COMMAND_CHARS).optional(),
+    /** a plain command to run instead of the runner's interactive one; {{prompt_file}} is the brief's path */
+    command: z.string().trim().min(1).max(MAX_COMMAND_CHARS).optional(),
+    ...extras,
+  }),
   z.strictObject({ action: z.literal("kill_worker"), id: z.string(), reason: text, ...extras }),
   writeSchedule,
   z.strictObject({ action: z.literal("drop_schedule"), name: z.string(), ...extras }),

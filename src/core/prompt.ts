@@ -1,10 +1,11 @@
 /**
  * The decide prompt (SPEC §6), ordered so that what changes least comes first and a runner's
  * prompt cache keeps the longest prefix: instructions and the constitution (identical on every
- * beat), the PLAYBOOK, the goals, then the readings, asks, what changed, a run_shell's output,
- * the last failure, fairness, the journal, and NOW last. Every section has a cap and the whole a
+ * beat), the PLAYBOOK, the goals, then the readings (with the flapping sensors and stuck workers),
+ * asks, what changed, a run_shell's output, the last failure, fairness, the journal, and NOW last. Every section has a cap and the whole a
  * budget; the largest sections are trimmed first.
  */
+import { formatAge } from "./duration.ts";
 import type { Ask, ShellOutput } from "./schemas.ts";
 
 export const CONSTITUTION =
@@ -27,7 +28,7 @@ Moves:
 - {"action":"archive_goal","id":"…"}: move goals/<id>.md to goals/archive/.
 - {"action":"write_sensor","name":"…","script":"…"}: create or replace sensors/<name>.sh, a script that prints ONE JSON object; put what should wake looop under "signal" and everything else under "detail".
 - {"action":"write_playbook","body":"…"}: replace PLAYBOOK.md.
-- {"action":"start_worker","id":"…","prompt":"…"}: start an agent session for multi-step work; id is usually the goal's id, recurring work uses <name>-YYYYMMDD. A worker asks a human itself when it must.
+- {"action":"start_worker","id":"…","prompt":"…"}: start an agent session for multi-step work; id is usually the goal's id, recurring work uses <name>-YYYYMMDD. A worker asks a human itself when it must. Optional "verify": one shell command (run in the OS sandbox once the worker ends) that exits 0 only when the work is truly done; its verdict shows in sys-sessions. Optional "command": a plain shell command to run as the worker instead of the agent CLI ({{prompt_file}} is the brief's path); irreversible commands are refused.
 - {"action":"kill_worker","id":"…","reason":"…"}: end a live worker session and everything it started (never the pulse), e.g. one that is stuck or no longer needed.
 - {"action":"write_schedule","name":"…","in_s":N,"note":"…"} or {…,"every_s":N,…}: create or replace schedules/<name>.json, due once N seconds from now, or every N seconds (N ≥ 60). sys-schedules shows each one: a one-shot turns "due" once and stays due until you drop it; a repeating one's number counts its periods and moves once per period. Its note tells you what it is for.
 - {"action":"drop_schedule","name":"…"}: remove schedules/<name>.json (a one-shot you have acted on, or one no longer needed).
@@ -49,6 +50,8 @@ export type PromptInputs = {
   shellOutput: ShellOutput | undefined;
   /** sensors damped for flapping: their signal does not wake the loop until it holds still */
   flapping?: { name: string; streak: number }[];
+  /** live workers silent past the stuck threshold with no ask pending (core/health.ts) */
+  stuck?: { id: string; silentS: number | null }[];
   lastFailure: string | undefined;
   journal: string[];
 };
@@ -112,6 +115,16 @@ export function buildPrompt(p: PromptInputs): string {
         body: "These sensors' signals changed on every recent beat, so they no longer wake the loop until they " +
           "hold still; their readings above are current, but do not chase them.\n" +
           p.flapping.map((f) => `- ${f.name}: changed on ${f.streak} beats in a row`).join("\n"),
+        cap: 2_000,
+      }]
+      : []),
+    ...(p.stuck?.length
+      ? [{
+        title: "STUCK WORKERS",
+        body: "These workers are alive but printed nothing for a long while and wait on no ask: they may be hung " +
+          "or waiting for input nobody gives. Do not start the same work again on another id.\n" +
+          p.stuck.map((w) => `- ${w.id}: no output for ${w.silentS === null ? "a long while" : formatAge(w.silentS)}`)
+            .join("\n"),
         cap: 2_000,
       }]
       : []),

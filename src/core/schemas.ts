@@ -86,6 +86,20 @@ export const SessionExitSchema = z.object({
 });
 export type SessionExit = z.infer<typeof SessionExitSchema>;
 
+/**
+ * `sessions/<id>/verify.json`: the worker's `verify` command, run once it ended. `ok`: it exited
+ * 0; `status`: "exit 0", "exit 1", "timed out after 300s", "not run: <why>"; `tail`: the end of
+ * its output (stdout, then stderr).
+ */
+export const SessionVerifySchema = z.object({
+  ok: z.boolean(),
+  code: z.number().int().nullable(),
+  status: z.string(),
+  tail: z.string(),
+  ts: isoTime,
+});
+export type SessionVerify = z.infer<typeof SessionVerifySchema>;
+
 /** How a runner's event stream reports its cost (config.json `runners.<name>.cost`). */
 export const CostSpecSchema = z.strictObject({
   type: z.string().min(1),
@@ -162,6 +176,8 @@ export const PulseNotesSchema = z.object({
   unmetered: z.object({ streak: z.number().int().nonnegative(), runner: z.string() }).optional(),
   /** worker id → start time of the run whose exit was journaled */
   reported_exits: z.record(z.string(), z.string()).optional(),
+  /** the workers journaled as stuck (core/health.ts), until they print again or end */
+  stuck_workers: z.array(z.string()).optional(),
   /** the OS sandbox as the pulse last found it: "on", "on (…)" or "off: <reason>" */
   sandbox: z.string().optional(),
   /** the last failure journaled, to journal a repeated one only once */

@@ -37,6 +37,8 @@ export type ExecContext = {
   limits: Limits;
   /** appended to summaries, e.g. "(by hand)" */
   via?: string;
+  /** a human's verb, not a decided move: a worker's `command` is theirs (executor/worker.ts) */
+  byHuman?: boolean;
   /** for the moves that write code that will run (write_sensor, run_shell) */
   screen: CodeScreen;
   /** earlier PLAYBOOKs kept in playbook.d/ (GuardLimits.playbookKeep); DEFAULT_PLAYBOOK_KEEP when absent */

@@ -13,7 +13,7 @@ import { readStateFile } from "../store/read.ts";
 import { type ActionWal, ActionWalSchema, type ShellOutput } from "../core/schemas.ts";
 import { sandboxDenied, tailOf } from "../core/shell.ts";
 import { runConfined, type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
-import { type RunOptions, runProcess } from "../sys/spawn.ts";
+import { type RunOptions, type RunOutcome, runProcess } from "../sys/spawn.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import type { ExecContext, MoveOutcome } from "./files.ts";
@@ -53,15 +53,7 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
   const dir = `${dd.runsDir}/${opts.runId}`;
   await ensureDir(dir, 0o700);
   const o = r.outcome;
-  const status = o.kind === "exited"
-    ? (o.code === null ? `killed by ${o.signal}` : `exit ${o.code}`)
-    : o.kind === "timeout"
-    ? `timed out after ${opts.timeoutS}s`
-    : o.kind === "overflow"
-    ? "output over 1 MiB, stopped"
-    : o.kind === "aborted"
-    ? "stopped: the pulse was stopping"
-    : `could not start: ${o.message}`;
+  const status = outcomeStatus(o, opts.timeoutS);
   const stdout = new TextDecoder().decode(r.stdout);
   const log = `$ ${move.cmd}\n${stdout}${r.stderrTail ? `\n[stderr]\n${r.stderrTail}` : ""}\n[${status}]\n`;
   await writeFileAtomic(`${dir}/shell.log`, log, 0o600);
@@ -80,6 +72,26 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
     ? `${move.journal.trim()} (${shell.status})`
     : `run_shell: ${move.cmd} (${shell.status})`;
   return { kind: "done", journal: await appendJournal(dd, ctx.now, text), shell };
+}
+
+/** How a command ended, as one phrase for the journal and the prompt ("exit 0", "timed out after 300s"…). */
+export function outcomeStatus(o: RunOutcome, timeoutS: number): string {
+  switch (o.kind) {
+    case "exited":
+      return o.code === null ? `killed by ${o.signal}` : `exit ${o.code}`;
+    case "timeout":
+      return `timed out after ${timeoutS}s`;
+    case "overflow":
+      return "output over 1 MiB, stopped";
+    case "aborted":
+      return "stopped: the pulse was stopping";
+    case "spawn-error":
+      return `could not start: ${o.message}`;
+    default: {
+      const never: never = o;
+      return never;
+    }
+  }
 }
 
 /** An intent record left by a run_shell that never finished (the pulse died): report it once. */

@@ -5,7 +5,9 @@
  */
 import { LooopError } from "../core/errors.ts";
 import { gateMove } from "../core/gates.ts";
-import { refuse, startRefusal } from "../core/refusal.ts";
+import { type Refusal, refuse, startRefusal } from "../core/refusal.ts";
+import { IRREVERSIBLE_MESSAGE, irreversibleMatch } from "../core/irreversible.ts";
+import { sandboxVerdict } from "../sys/sandbox.ts";
 import { type Move, summarize } from "../core/moves.ts";
 import { exists } from "../sys/fs.ts";
 import { stampGoalActivity } from "../store/activity.ts";
@@ -13,7 +15,12 @@ import { appendJournal } from "../store/journal.ts";
 import { PULSE_ID } from "../store/sessions.ts";
 import type { ExecContext, MoveOutcome } from "./files.ts";
 
-export type StartWorker = (id: string, brief: string) => Promise<{ pid: number }>;
+/** `verify`, `command`: the move's own (see core/moves.ts), already gated. */
+export type StartWorker = (
+  id: string,
+  brief: string,
+  opts: { verify?: string; command?: string },
+) => Promise<{ pid: number }>;
 type StartMove = Extract<Move, { action: "start_worker" }>;
 type KillMove = Extract<Move, { action: "kill_worker" }>;
 
@@ -38,12 +45,33 @@ export async function goalOfWorker(ctx: ExecContext, id: string): Promise<string
   return undefined;
 }
 
+/**
+ * A worker's `verify` runs in the OS sandbox when the worker ends, so it is screened like
+ * run_shell: no irreversible pattern, and refused up front where no sandbox would run it. A
+ * `command` runs unconfined as the worker itself (workers are trusted, SPEC §10), but when it
+ * comes from a decide it is LLM-written code: it must pass the irreversible gate. A human's own
+ * `--command` (`_ worker start`) is the human's, as their shell is.
+ */
+function screenWorker(move: StartMove, ctx: ExecContext): Refusal | undefined {
+  if (move.verify !== undefined) {
+    const hit = irreversibleMatch(move.verify, ctx.screen.irreversible);
+    if (hit) return refuse("irreversible", `verify: ${hit}: ${IRREVERSIBLE_MESSAGE}`);
+    const verdict = sandboxVerdict(ctx.screen.sandbox, "move");
+    if (verdict.run === "refused") return refuse("sandbox", `verify: ${verdict.reason}`);
+  }
+  if (move.command !== undefined && !ctx.byHuman) {
+    const hit = irreversibleMatch(move.command, ctx.screen.irreversible);
+    if (hit) return refuse("irreversible", `command: ${hit}: ${IRREVERSIBLE_MESSAGE}`);
+  }
+  return undefined;
+}
+
 export async function executeStartWorker(move: StartMove, ctx: ExecContext, start: StartWorker): Promise<MoveOutcome> {
-  const refusal = gateMove(move, ctx.limits);
+  const refusal = gateMove(move, ctx.limits) ?? screenWorker(move, ctx);
   if (refusal) return { kind: "refused", refusal };
   let pid: number;
   try {
-    ({ pid } = await start(move.id, move.prompt));
+    ({ pid } = await start(move.id, move.prompt, { verify: move.verify, command: move.command }));
   } catch (e) {
     if (!(e instanceof LooopError)) throw e;
     return { kind: "refused", refusal: startRefusal(e) };

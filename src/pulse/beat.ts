@@ -30,7 +30,7 @@ import type { Log } from "../core/log.ts";
 import type { Ask } from "../core/schemas.ts";
 import { clampInterval, type Move, parseMove } from "../core/moves.ts";
 import { buildPrompt } from "../core/prompt.ts";
-import { parseDuration } from "../core/duration.ts";
+import { formatAge, parseDuration } from "../core/duration.ts";
 import { type BeatTally, countBeat, receiptLine } from "../core/receipts.ts";
 import type { Reading } from "../core/readings.ts";
 import { retryDelayMs, type RunnerFailure } from "../core/runner_failure.ts";
@@ -53,7 +53,8 @@ import { readLedger } from "../store/ledger.ts";
 import { NUDGE, type PulseStateRead, readPulseState, writePulseState } from "../store/pulse_state.ts";
 import { readPause } from "../store/pause.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
-import { PULSE_ID } from "../store/sessions.ts";
+import { PULSE_ID, type SessionView, verifyCommand, writeVerify } from "../store/sessions.ts";
+import { runVerify } from "../executor/verify.ts";
 import { readReadings, writeReadings } from "../store/snapshots.ts";
 import { type World, worldOf } from "../store/world.ts";
 import { ensureOwnDir, isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
@@ -140,10 +141,11 @@ function tallyOf(r: BeatResult | undefined): Pick<BeatTally, "outcome" | "why"> 
 async function beatSteps(beat: Beat): Promise<BeatResult> {
   const { ctx } = beat;
   const { dd, config, log } = ctx;
-  await housekeeping(beat);
   const sb = await beatSandbox(beat);
+  await housekeeping(beat, sb);
   const readings = await sense(beat, sb);
   if (!readings) return { kind: "stopped" }; // readings cut short are not the world
+  await reportStuck(beat, readings["sys-sessions"]);
   const world = await worldOf(dd, readings, await dampFlapping(beat, readings));
   if (beat.state.lastHash === world.hash && !(await noopTtl(beat, world))) {
     log("info", "beat.skip", "world unchanged: no decide", { hash: world.hash.slice(0, 12) });
@@ -177,6 +179,35 @@ async function beatSteps(beat: Beat): Promise<BeatResult> {
   const parsed = parseMove(result.value);
   if (!parsed.ok) return fail(beat, world, `${parsed.refusal.rule}: ${parsed.refusal.reason}`, "refused");
   return await act(beat, world, parsed.move, result.runId, sb);
+}
+
+/**
+ * A worker that became stuck (alive, silent past the threshold, no ask) is journaled once; one
+ * that prints again is journaled as busy again. The signal already woke the loop: this is the
+ * human's line, and the stuck set stands in the pulse's notes so it is said once per spell.
+ */
+async function reportStuck(beat: Beat, sessions: unknown): Promise<void> {
+  const { ctx } = beat;
+  const signal = (sessions as { signal?: Record<string, { health?: string }> } | undefined)?.signal ?? {};
+  const stuck = Object.keys(signal).filter((id) => signal[id]?.health === "stuck").sort();
+  const before = beat.state.notes.stuck_workers ?? [];
+  const silence = formatAge(ctx.limits.workerStuckS);
+  for (const id of stuck.filter((id) => !before.includes(id))) {
+    const line = `worker ${id} is stuck: alive, no output for ${silence}, no ask pending`;
+    await appendJournal(ctx.dd, ctx.now(), line);
+    ctx.log("warn", "session.stuck", line, { id });
+  }
+  for (const id of before.filter((id) => !stuck.includes(id))) {
+    const health = signal[id]?.health ?? "gone";
+    const line = health === "busy" || health === "waiting-ask"
+      ? `worker ${id} is ${health} again`
+      : `worker ${id} is no longer stuck (${health})`;
+    if (health === "busy" || health === "waiting-ask") await appendJournal(ctx.dd, ctx.now(), line);
+    ctx.log("info", "session.unstuck", line, { id, health });
+  }
+  if (stuck.join() !== before.join()) {
+    beat.state = { ...beat.state, notes: { ...beat.state.notes, stuck_workers: stuck.length ? stuck : undefined } };
+  }
 }
 
 /**
@@ -330,7 +361,7 @@ async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> |
         return undefined;
       },
     }),
-    ...await systemReadings(dd, now),
+    ...await systemReadings(dd, now, ctx.limits.workerStuckS),
   };
   if (ctx.signal?.aborted) return undefined;
   // Only sensors that still have an interval header keep a record.
@@ -400,6 +431,7 @@ async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox)
     whatChanged: whatChanged(beat.state.lastDecide, world.view),
     shellOutput: beat.state.notes.shell_output,
     flapping: beat.flapping,
+    stuck: stuckWorkers(world.readings["sys-sessions"]),
     lastFailure: beat.state.backoff?.reason,
     journal: await journalTail(dd, 20),
   });
@@ -468,6 +500,18 @@ async function decideOnce(beat: Beat, runner: Runner, prompt: string, sb: Sandbo
   return result;
 }
 
+/** The workers sys-sessions calls stuck, with how long each has been silent (its detail). */
+function stuckWorkers(reading: unknown): { id: string; silentS: number | null }[] {
+  const r = reading as {
+    signal?: Record<string, { health?: string }>;
+    detail?: { silent_s?: Record<string, number | null> };
+  } | undefined;
+  return Object.entries(r?.signal ?? {}).filter(([, w]) => w?.health === "stuck").map(([id]) => ({
+    id,
+    silentS: typeof r?.detail?.silent_s?.[id] === "number" ? r.detail.silent_s[id] : null,
+  }));
+}
+
 /** The asks waiting on a human, each with whether its worker runs now. */
 async function asksWithWorkers(ctx: BeatContext): Promise<(Ask & { live: boolean })[]> {
   const [asks, live] = await Promise.all([pendingAsks(ctx.dd), ctx.workers.live()]);
@@ -491,7 +535,7 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
       passEnv: config.sandbox.pass_env,
     },
   }, {
-    startWorker: (id, brief) => ctx.workers.start({ id, brief, config, now: ctx.now() }),
+    startWorker: (id, brief, opts) => ctx.workers.start({ id, brief, config, now: ctx.now(), ...opts }),
     workers: ctx.workers,
     shell: { runId, timeoutS: RUN_SHELL_TIMEOUT_S, sandbox: sb, net: config.sandbox.run_shell_net, signal: ctx.signal },
   });
@@ -536,8 +580,35 @@ async function fail(beat: Beat, world: World, reason: string, kind: "no-move" | 
   return { kind, reason };
 }
 
-/** Reap, prune and report what ended since the last beat; corrupt state files are journaled here, once. */
-async function housekeeping(beat: Beat): Promise<void> {
+/**
+ * An ended worker started with a `verify`: its command runs once (sandboxed, as run_shell), and
+ * sessions/<id>/verify.json records the result, before sys-sessions reads it this beat.
+ */
+async function verifyEnded(beat: Beat, s: SessionView, sb: Sandbox): Promise<SessionView> {
+  const { ctx } = beat;
+  if (s.verify || ctx.signal?.aborted) return s;
+  const cmd = await verifyCommand(ctx.dd, s.id);
+  if (!cmd) return s;
+  ctx.log("info", "verify.start", `worker ${s.id} ended: running its verify`, { id: s.id });
+  const verify = await runVerify(ctx.dd, cmd, {
+    sandbox: sb,
+    irreversible: ctx.config.irreversible,
+    passEnv: ctx.config.sandbox.pass_env,
+    net: ctx.config.sandbox.run_shell_net,
+    timeoutS: RUN_SHELL_TIMEOUT_S,
+    signal: ctx.signal,
+  }, ctx.now());
+  if (ctx.signal?.aborted) return s; // cut short by the stop: run again by the next pulse
+  await writeVerify(ctx.dd, s.id, verify);
+  ctx.log(verify.ok ? "info" : "warn", "verify.done", `worker ${s.id}: verify ${verify.status}`, { id: s.id });
+  return { ...s, verify };
+}
+
+/**
+ * Reap, prune and report what ended since the last beat (after running an ended worker's
+ * `verify`); corrupt state files are journaled here, once.
+ */
+async function housekeeping(beat: Beat, sb: Sandbox): Promise<void> {
   const { ctx } = beat;
   const { dd, log } = ctx;
   const now = ctx.now();
@@ -579,20 +650,22 @@ async function housekeeping(beat: Beat): Promise<void> {
     await appendJournal(dd, now, line);
     log("warn", "state.corrupt", line);
   }
-  // A worker that ended on its own is reported once.
+  // A worker that ended on its own is reported once, with its verify's result.
   const reported = { ...beat.state.notes.reported_exits };
   let changed = false;
-  for (const s of await ctx.workers.list()) {
-    if (s.id === PULSE_ID || s.status.kind === "running" || !s.meta) continue;
-    if (reported[s.id] === s.meta.started) continue;
-    reported[s.id] = s.meta.started;
+  for (const listed of await ctx.workers.list()) {
+    if (listed.id === PULSE_ID || listed.status.kind === "running" || !listed.meta) continue;
+    const s = await verifyEnded(beat, listed, sb);
+    if (reported[s.id] === listed.meta.started) continue;
+    reported[s.id] = listed.meta.started;
     changed = true;
     const exitedHow = s.status.kind === "exited" ? `exited ${s.status.code ?? "?"}` : s.status.kind;
     // A worker that ended within seconds of its start (no API key, a setup screen) says why.
     const why = s.exit?.last_lines?.length
       ? `, soon after its start; its screen: ${s.exit.last_lines.join(" | ")}`
       : "";
-    const how = `${exitedHow}${why}`;
+    const verified = s.verify ? `; verify ${s.verify.ok ? "passed" : `failed (${s.verify.status})`}` : "";
+    const how = `${exitedHow}${why}${verified}`;
     await appendJournal(dd, now, `worker ${s.id} ${how}`);
     log("info", "session.exit", `worker ${s.id} ${how}`, { id: s.id, state: s.status.kind });
   }

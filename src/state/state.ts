@@ -21,7 +21,16 @@ import { readDecideFlight } from "../store/inflight.ts";
 import { readPause } from "../store/pause.ts";
 import { shown } from "../store/read.ts";
 import { readLedger } from "../store/ledger.ts";
-import { isSessionAlive, listSessions, PULSE_ID, readSession } from "../store/sessions.ts";
+import {
+  isSessionAlive,
+  lastOutput,
+  listSessions,
+  PULSE_ID,
+  readSession,
+  type SessionView,
+} from "../store/sessions.ts";
+import { DEFAULT_WORKER_STUCK_S, healthOf, type WorkerHealth, workerStuckS } from "../core/health.ts";
+import { env } from "../sys/env.ts";
 import { readReadings } from "../store/snapshots.ts";
 import { worldOf } from "../store/world.ts";
 
@@ -34,6 +43,10 @@ export type SessionRow = {
   exit_code: number | null;
   /** a worker that ended by itself within seconds of its start: its screen's last lines */
   last_lines: string[] | null;
+  /** busy, waiting-ask, stuck (alive, silent past the threshold, no ask), or how it ended (core/health.ts) */
+  health: WorkerHealth;
+  /** its verify command's verdict once the worker ended (passed or failed), null when none ran */
+  verify: { ok: boolean; status: string; tail: string } | null;
 };
 
 export type StateDoc = {
@@ -83,12 +96,14 @@ export type StateDoc = {
  * hash, and the config module (zod) is loaded, by a computed URL so that Deno does not prepare it
  * up front, only when the text changed.
  */
-async function readBudget(dd: DataDir): Promise<{ budget: number | null; error: string | null }> {
+async function readBudget(dd: DataDir): Promise<{ budget: number | null; error: string | null; stuckS: number }> {
   const text = await readTextIfExists(dd.configPath);
-  if (text === undefined || !text.trim()) return { budget: null, error: null };
+  if (text === undefined || !text.trim()) return { budget: null, error: null, stuckS: DEFAULT_WORKER_STUCK_S };
   const sha256 = await sha256Hex(text);
   const known = await readConfigFacts(dd);
-  if (known?.sha256 === sha256) return { budget: known.budget, error: known.error };
+  if (known?.sha256 === sha256 && typeof known.worker_stuck_s === "number" && known.worker_stuck_s > 0) {
+    return { budget: known.budget, error: known.error, stuckS: known.worker_stuck_s };
+  }
   const { parseConfig, resolveRunner, runnerProblem }: typeof import("../core/config.ts") = await import(
     new URL("../core/config.ts", import.meta.url).href
   );
@@ -97,16 +112,29 @@ async function readBudget(dd: DataDir): Promise<{ budget: number | null; error: 
     const { config } = parseConfig(text, dd.configPath);
     const b = config.max_daily_usd;
     const error = resolveRunner(config) ? null : `${runnerProblem(config)} — set "default" to a known runner`;
-    facts = { sha256, budget: typeof b === "number" && b > 0 ? b : null, error };
+    facts = { sha256, budget: typeof b === "number" && b > 0 ? b : null, error, worker_stuck_s: config.worker_stuck_s };
   } catch (e) {
-    facts = { sha256, budget: null, error: e instanceof Error ? e.message : String(e) };
+    const error = e instanceof Error ? e.message : String(e);
+    facts = { sha256, budget: null, error, worker_stuck_s: DEFAULT_WORKER_STUCK_S };
   }
   await writeConfigFacts(dd, facts).catch(() => {}); // a read-only data dir still gets its answer
-  return { budget: facts.budget, error: facts.error };
+  return { budget: facts.budget, error: facts.error, stuckS: facts.worker_stuck_s };
 }
 
+/** The silence after which a live worker with no ask is stuck: LOOOP_WORKER_STUCK_SECS, else worker_stuck_s. */
+export async function stuckThreshold(dd: DataDir): Promise<number> {
+  return workerStuckS(env("LOOOP_WORKER_STUCK_SECS"), (await readBudget(dd)).stuckS);
+}
+
+/** Every session as a row, with its health (a broken config counts as the default threshold). */
 export async function sessionRows(dd: DataDir, now: Date): Promise<SessionRow[]> {
-  return (await listSessions(dd)).map((s) => ({
+  const [sessions, asks, stuckS] = await Promise.all([listSessions(dd), pendingAsks(dd), stuckThreshold(dd)]);
+  return sessionRowsOf(sessions, asks, now, stuckS);
+}
+
+function sessionRowsOf(sessions: SessionView[], asks: Ask[], now: Date, stuckS: number): SessionRow[] {
+  const asking = new Set(asks.map((a) => a.worker));
+  return sessions.map((s) => ({
     id: s.id,
     state: s.status.kind,
     pid: s.meta?.pid ?? null,
@@ -114,6 +142,17 @@ export async function sessionRows(dd: DataDir, now: Date): Promise<SessionRow[]>
     age_s: s.meta?.started ? Math.max(0, Math.round((now.getTime() - Date.parse(s.meta.started)) / 1000)) : null,
     exit_code: s.status.kind === "exited" ? s.status.code : null,
     last_lines: s.exit?.last_lines?.length ? s.exit.last_lines : null,
+    verify: s.verify ? { ok: s.verify.ok, status: s.verify.status, tail: s.verify.tail } : null,
+    // The pulse is never stuck: its log is its own, not a worker's terminal.
+    health: healthOf(
+      {
+        status: s.status.kind,
+        lastOutputAt: s.id === PULSE_ID ? undefined : lastOutput(s),
+        pendingAsk: asking.has(s.id),
+      },
+      now,
+      stuckS,
+    ),
   }));
 }
 
@@ -142,7 +181,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
   ] = await Promise.all([
     readReadings(dd).then((readings) => worldOf(dd, readings)),
     pendingAsks(dd),
-    sessionRows(dd, now),
+    listSessions(dd),
     listClaims(dd),
     readLedger(dd),
     journalTail(dd, 20),
@@ -156,7 +195,8 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     readPause(dd),
     readJson(dd.tickBackoff),
   ]);
-  const live = new Set(sessions.filter((s) => s.state === "running").map((s) => s.id));
+  const rows = sessionRowsOf(sessions, asks, now, workerStuckS(env("LOOOP_WORKER_STUCK_SECS"), budget.stuckS));
+  const live = new Set(rows.filter((s) => s.state === "running").map((s) => s.id));
   return {
     data_dir: dd.root,
     config: { path: dd.configPath, error: budget.error },
@@ -172,7 +212,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     goals: world.goals.map((g) => ({ id: g.id, goal: goalLine(g.text) ?? null, last_acted: activity[g.id] ?? null })),
     readings: world.readings,
     asks,
-    sessions,
+    sessions: rows,
     claims: claims.map((c) => ({ name: c.name, session: c.session, ts: c.ts, live: live.has(c.session) })),
     spend: { today_usd: spentToday(ledger.records, now), budget_usd: budget.budget },
     decides: {

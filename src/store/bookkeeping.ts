@@ -72,11 +72,17 @@ export async function readNotesView(dd: DataDir): Promise<NotesView> {
 }
 
 /**
- * What `_ state` reads from the config (the budget, or why the file does not parse), stored under
+ * What `_ state` reads from the config (the budget, the stuck threshold, or why the file does not parse), stored under
  * the SHA-256 of the config's text so an unchanged config is not parsed again. Only a digest of
  * the text is kept: the config may hold secrets that sensors must not read.
  */
-export type ConfigFacts = { sha256: string; budget: number | null; error: string | null };
+export type ConfigFacts = {
+  sha256: string;
+  budget: number | null;
+  error: string | null;
+  /** the configured stuck threshold (worker_stuck_s), for each session's health */
+  worker_stuck_s: number;
+};
 
 export async function readConfigFacts(dd: DataDir): Promise<ConfigFacts | undefined> {
   const r = await readJson(dd.configFacts);

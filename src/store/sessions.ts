@@ -3,8 +3,8 @@
  * A session is alive while its host holds the flock on `host.lock` (the pulse: the data dir's
  * `.lock`). The kernel drops the lock when the host dies, so liveness never trusts a stale PID.
  */
-import type { SessionExit, SessionMeta } from "../core/schemas.ts";
-import { exists, listNames, statIfExists, writeFileAtomic } from "../sys/fs.ts";
+import type { SessionExit, SessionMeta, SessionVerify } from "../core/schemas.ts";
+import { exists, listNames, readJson, statIfExists, writeFileAtomic } from "../sys/fs.ts";
 import { checked, readStateFile, type StateRead } from "./read.ts";
 import { isLockHeld } from "../sys/lock.ts";
 import type { DataDir } from "./layout.ts";
@@ -20,8 +20,10 @@ export function sessionFiles(dd: DataDir, id: string) {
     exit: `${dir}/exit.json`,
     output: `${dir}/output.log`,
     prompt: `${dir}/prompt.md`,
-    /** what the host runs: {runner, command, cols, rows}, written by the starter */
+    /** what the host runs: {runner, command, cols, rows, verify?}, written by the starter */
     launch: `${dir}/launch.json`,
+    /** the result of the worker's `verify` command, once it ended (SessionVerify) */
+    verify: `${dir}/verify.json`,
     /** requests for the host (`_ kill`, a resize), one file each, consumed by the host */
     inbox: `${dir}/inbox`,
     /** what humans told the worker (`_ tell`), one record each, pending until delivered (store/tells.ts) */
@@ -58,6 +60,10 @@ export type SessionView = {
   status: SessionStatus;
   meta: SessionMeta | undefined;
   exit: SessionExit | undefined;
+  /** its `verify` command's result, once run (absent: none asked, or not run yet) */
+  verify: SessionVerify | undefined;
+  /** when its terminal last printed: output.log's mtime (the host appends every chunk), else none */
+  lastOutputAt: Date | undefined;
   /** its files that did not parse, with why */
   corrupt?: string[];
 };
@@ -68,6 +74,12 @@ const META = checked(
   (v): v is SessionMeta =>
     isObject(v) && typeof v.id === "string" && Number.isInteger(v.pid) && Number.isInteger(v.host_pid) &&
     typeof v.started === "string" && typeof v.state === "string",
+);
+const VERIFY = checked(
+  "a verify result",
+  (v): v is SessionVerify =>
+    isObject(v) && typeof v.ok === "boolean" && (v.code === null || Number.isInteger(v.code)) &&
+    typeof v.status === "string" && typeof v.tail === "string" && typeof v.ts === "string",
 );
 const EXIT = checked(
   "a session exit",
@@ -85,21 +97,47 @@ const value = <T>(r: StateRead<T>, file: string, corrupt: string[]): T | undefin
 
 export async function readSession(dd: DataDir, id: string): Promise<SessionView> {
   const f = sessionFiles(dd, id);
-  const [alive, metaRead, exitRead] = await Promise.all([
+  const [alive, metaRead, exitRead, verifyRead] = await Promise.all([
     isSessionAlive(dd, id),
     readStateFile(f.meta, META),
     readStateFile(f.exit, EXIT),
+    readStateFile(f.verify, VERIFY),
   ]);
   const corrupt: string[] = [];
   const meta = value(metaRead, "meta.json", corrupt);
   const exit = value(exitRead, "exit.json", corrupt);
+  const verify = value(verifyRead, "verify.json", corrupt);
   let status: SessionStatus;
   if (alive) status = { kind: "running" };
   else if (meta?.state === "killed") status = { kind: "killed" };
   else if (meta?.state === "done") status = { kind: "done" };
   else if (exit) status = { kind: "exited", code: exit.code ?? null };
   else status = { kind: "dead" };
-  return { id, status, meta, exit, ...(corrupt.length ? { corrupt } : {}) };
+  return {
+    id,
+    status,
+    meta,
+    exit,
+    verify,
+    lastOutputAt: lastOutputAt(f.output),
+    ...(corrupt.length ? { corrupt } : {}),
+  };
+}
+
+/** When a session last printed, or (nothing printed yet) when it started: what its silence is counted from. */
+export function lastOutput(s: SessionView): Date | undefined {
+  if (s.lastOutputAt) return s.lastOutputAt;
+  const started = s.meta?.started ? new Date(s.meta.started) : undefined;
+  return started && Number.isFinite(started.getTime()) ? started : undefined;
+}
+
+/** output.log's mtime; a link planted there (or anything unreadable) gives none, never followed. */
+function lastOutputAt(output: string): Date | undefined {
+  try {
+    return statIfExists(output)?.mtime ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pulse first (when it has ever run), then every worker session. */
@@ -111,6 +149,17 @@ export async function listSessions(dd: DataDir): Promise<SessionView[]> {
 
 export async function writeMeta(dd: DataDir, meta: SessionMeta): Promise<void> {
   await writeFileAtomic(sessionFiles(dd, meta.id).meta, JSON.stringify(meta, null, 2) + "\n");
+}
+
+export async function writeVerify(dd: DataDir, id: string, result: SessionVerify): Promise<void> {
+  await writeFileAtomic(sessionFiles(dd, id).verify, JSON.stringify(result) + "\n", 0o600);
+}
+
+/** The `verify` command its launch.json names, if any (the starter wrote it; sandboxed code cannot see sessions/). */
+export async function verifyCommand(dd: DataDir, id: string): Promise<string | undefined> {
+  const r = await readJson(sessionFiles(dd, id).launch);
+  const v = r.kind === "parsed" && isObject(r.value) ? r.value.verify : undefined;
+  return typeof v === "string" && v.trim() ? v : undefined;
 }
 
 export async function writeExit(dd: DataDir, id: string, exit: SessionExit): Promise<void> {

@@ -19,7 +19,8 @@ import type { SessionScreen } from "./screen.ts";
 import { startWorker } from "./start.ts";
 import { resizeSession, tellSession } from "./tell.ts";
 
-export type StartRequest = { id: string; brief: string; config: Config; now: Date };
+/** `verify`: run sandboxed when the worker ends; `command`: instead of the runner's interactive command. */
+export type StartRequest = { id: string; brief: string; config: Config; now: Date; verify?: string; command?: string };
 
 export interface WorkerBackend {
   readonly kind: "local";

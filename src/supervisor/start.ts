@@ -25,7 +25,8 @@ export function workerContract(id: string): string {
   return fillTemplate(WORKER_CONTRACT, { id });
 }
 
-export type Launch = { runner: string; command: string; cols: number; rows: number };
+/** `verify`: the command the pulse runs sandboxed once the worker has ended (executor/verify.ts). */
+export type Launch = { runner: string; command: string; cols: number; rows: number; verify?: string };
 
 /** What `$LOOOP_BIN` is for workers: this executable, or from source a launcher in the data dir. */
 export async function looopBin(dd: DataDir): Promise<string> {
@@ -35,8 +36,20 @@ export async function looopBin(dd: DataDir): Promise<string> {
   return dd.launcher;
 }
 
-/** The runner's interactive command for this session, or the reason it cannot run. */
-export function interactiveCommand(config: Config, promptFile: string): { runner: string; command: string } {
+/**
+ * The runner's interactive command for this session (or `plain`, a start_worker's own `command`,
+ * run instead under the default runner's name), or the reason it cannot run.
+ */
+export function interactiveCommand(
+  config: Config,
+  promptFile: string,
+  plain?: string,
+): { runner: string; command: string } {
+  // A plain command is a shell line (it may start with `cd`): bash says what it cannot find, in
+  // the worker's screen and its exit code, instead of a PATH check here.
+  if (plain !== undefined) {
+    return { runner: config.default, command: plain.replaceAll("{{prompt_file}}", shellQuote(promptFile)) };
+  }
   const runner = resolveRunner(config);
   if (!runner) {
     throw new LooopError(
@@ -61,7 +74,7 @@ export function interactiveCommand(config: Config, promptFile: string): { runner
  */
 export async function startWorker(
   dd: DataDir,
-  opts: { id: string; brief: string; config: Config; now: Date },
+  opts: { id: string; brief: string; config: Config; now: Date; verify?: string; command?: string },
 ): Promise<{ pid: number }> {
   const id = safeId("session", opts.id);
   if (id === PULSE_ID) {
@@ -93,13 +106,19 @@ export async function startWorker(
         Exit.gate,
       );
     }
-    const { runner, command } = interactiveCommand(opts.config, files.prompt);
+    const { runner, command } = interactiveCommand(opts.config, files.prompt, opts.command);
     // A finished session of the same id makes way for the new one.
     await removeTree(files.dir);
     await ensureDir(files.dir, 0o700);
     await ensureDir(files.inbox, 0o700);
     await writeFileAtomic(files.prompt, workerContract(id) + opts.brief.trimEnd() + "\n", 0o600);
-    const launch: Launch = { runner, command, cols: DEFAULT_COLS, rows: DEFAULT_ROWS };
+    const launch: Launch = {
+      runner,
+      command,
+      cols: DEFAULT_COLS,
+      rows: DEFAULT_ROWS,
+      ...(opts.verify !== undefined ? { verify: opts.verify } : {}),
+    };
     await writeFileAtomic(files.launch, JSON.stringify(launch) + "\n", 0o600);
     const bin = await looopBin(dd);
     spawnDetached([...selfArgv(), "_", "host", id], {

@@ -33,6 +33,7 @@ export const ENV_VARS = [
   "LOOOP_FLAP_STREAK",
   "LOOOP_RUNNER_RETRIES",
   "LOOOP_PLAYBOOK_KEEP", // earlier PLAYBOOKs kept in playbook.d/ (also in guardLimits)
+  "LOOOP_WORKER_STUCK_SECS", // a silent worker is stuck after this (guardLimits, and `_ state` itself)
   "DENO_DIR", // handed on to a Deno-native sensor's own process
 ] as const;
 export type EnvName = (typeof ENV_VARS)[number];

@@ -155,7 +155,7 @@ Deno.test("decide caps: the daily cap counts a day; a decide whose runner was mi
 Deno.test("guard limits: the config's settings, each with its env override as the original looop names it", () => {
   const cfg = config(
     `{"max_decides_per_hour": 10, "max_next_interval_s": 60, "tick_timeout_s": 120, "noop_ttl_s": 600, ` +
-      `"flap_streak": 6, "runner_retries": 1, "playbook_keep": 5}`,
+      `"flap_streak": 6, "runner_retries": 1, "playbook_keep": 5, "worker_stuck_s": 300}`,
   );
   assertEquals(guardLimits(cfg, () => undefined), {
     caps: { perHour: 10, perDay: 300 },
@@ -165,6 +165,7 @@ Deno.test("guard limits: the config's settings, each with its env override as th
     flapStreak: 6,
     runnerRetries: 1,
     playbookKeep: 5,
+    workerStuckS: 300,
   });
   const env: Record<string, string> = {
     LOOOP_MAX_DECIDES_PER_HOUR: "2",
@@ -174,6 +175,7 @@ Deno.test("guard limits: the config's settings, each with its env override as th
     LOOOP_FLAP_STREAK: "3",
     LOOOP_RUNNER_RETRIES: "0",
     LOOOP_PLAYBOOK_KEEP: "3",
+    LOOOP_WORKER_STUCK_SECS: "2",
   };
   assertEquals(guardLimits(cfg, (n) => env[n]), {
     caps: { perHour: 2, perDay: 300 },
@@ -183,6 +185,7 @@ Deno.test("guard limits: the config's settings, each with its env override as th
     flapStreak: 3,
     runnerRetries: 0,
     playbookKeep: 3,
+    workerStuckS: 2,
   });
   assertEquals(guardLimits(config(), (n) => (n === "LOOOP_TICK_TIMEOUT_SECS" ? "soon" : undefined)).tickTimeoutS, 600);
   assertEquals(
@@ -198,6 +201,7 @@ Deno.test("guard limits: the config's settings, each with its env override as th
     flapStreak: 4,
     runnerRetries: 2,
     playbookKeep: 20,
+    workerStuckS: 900,
   });
   // LOOOP_PLAYBOOK_KEEP counts from 0 (keep none); anything but a whole number leaves the config's.
   const keep = (v: string) => guardLimits(cfg, (n) => (n === "LOOOP_PLAYBOOK_KEEP" ? v : undefined)).playbookKeep;

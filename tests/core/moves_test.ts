@@ -257,3 +257,17 @@ Deno.test("write_schedule takes exactly one of in_s and every_s: in_s whole, 1 s
     /use "s"/,
   );
 });
+
+Deno.test("start_worker: verify and command are optional one-line commands; blank or unknown fields are refused", () => {
+  const start = { action: "start_worker" as const, id: "w1", prompt: "p" };
+  const both = parseMove({ ...start, verify: "deno task test", command: "make {{prompt_file}}" });
+  assert(both.ok);
+  assertEquals(both.move, { ...start, verify: "deno task test", command: "make {{prompt_file}}" });
+  for (const [field, value] of [["verify", "  "], ["command", ""], ["verify", "x".repeat(4001)]]) {
+    const r = parseMove({ ...start, [field]: value });
+    assert(!r.ok, `${field}: ${JSON.stringify(value).slice(0, 20)}`);
+    assertMatch(r.refusal.reason, new RegExp(`^${field}: `));
+  }
+  const unknown = parseMove({ ...start, verfy: "typo" });
+  assert(!unknown.ok);
+});

@@ -9,6 +9,7 @@ const ORDER = [
   "PLAYBOOK",
   "GOALS",
   "SENSOR READINGS",
+  "STUCK WORKERS",
   "PENDING ASKS",
   "WHAT CHANGED",
   "RUN_SHELL OUTPUT",
@@ -48,6 +49,7 @@ function world(over: Partial<PromptInputs> = {}): PromptInputs {
       stderr_tail: "touch: cannot touch '/etc/x': Read-only file system",
       denied: true,
     },
+    stuck: [{ id: "w9", silentS: 1500 }, { id: "w8", silentS: null }],
     lastFailure: "no JSON object in the answer",
     journal: ["- 2026-03-01 09:00 noop: quiet"],
     ...over,
@@ -78,6 +80,10 @@ Deno.test("prompt: every section, once, what changes least first and NOW last", 
     p,
     /===== RUN_SHELL OUTPUT =====\nYour last move ran \(run r1\): touch \/etc\/x \|\| true\nIt ended: exit 0, denied by the sandbox\.\nThe OS sandbox refused something/,
   );
+  assertMatch(
+    p,
+    /===== STUCK WORKERS =====\n[^\n]*printed nothing[^\n]*\n- w9: no output for 25m\n- w8: no output for a long while\n/,
+  );
   assertMatch(p, /--- stderr \(end\) ---\ntouch: cannot touch '\/etc\/x': Read-only file system\n/);
 });
 
@@ -86,6 +92,7 @@ Deno.test("prompt: no LAST FAILURE section without a failure; empty sections say
     world({
       lastFailure: undefined,
       shellOutput: undefined,
+      stuck: [],
       asks: [],
       goals: [],
       readings: {},
@@ -95,6 +102,7 @@ Deno.test("prompt: no LAST FAILURE section without a failure; empty sections say
   );
   assertEquals(headerAt(p, "LAST FAILURE"), -1);
   assertEquals(headerAt(p, "RUN_SHELL OUTPUT"), -1, "shown only after a run_shell");
+  assertEquals(headerAt(p, "STUCK WORKERS"), -1, "shown only while a worker is stuck");
   assertMatch(p, /===== GOALS =====\n\(none\)\n/);
   assertMatch(p, /===== SENSOR READINGS =====\n\(none\)\n/);
   assertMatch(p, /===== RECENT JOURNAL =====\n\(empty\)\n/);

@@ -561,7 +561,17 @@ Deno.test("_ sessions --json lists sessions: running while the host lives, then 
         return JSON.parse(r.stdout);
       };
       const [running] = await rows();
-      assertEquals(Object.keys(running).sort(), ["age_s", "exit_code", "id", "last_lines", "pid", "runner", "state"]);
+      assertEquals(Object.keys(running).sort(), [
+        "age_s",
+        "exit_code",
+        "health",
+        "id",
+        "last_lines",
+        "pid",
+        "runner",
+        "state",
+        "verify",
+      ]);
       assertEquals({ ...running, age_s: undefined }, {
         id: "w1",
         state: "running",
@@ -570,16 +580,24 @@ Deno.test("_ sessions --json lists sessions: running while the host lives, then 
         age_s: undefined,
         exit_code: null,
         last_lines: null,
+        health: "busy",
+        verify: null,
       });
       assert(running.age_s >= 90, `age ${running.age_s}`);
       const text = await looop(["_", "sessions"], { env });
-      assertMatch(text.stdout, new RegExp(`^w1\\s+running\\s+${holder.pid}\\s+pi\\s+\\S+`));
+      assertMatch(text.stdout, new RegExp(`^w1\\s+running\\s+busy\\s+${holder.pid}\\s+pi\\s+\\S+`));
+      // Nothing printed since its start 90 s ago: stuck under a 60 s threshold (in `_ state` too).
+      const stuckEnv = { ...env, LOOOP_WORKER_STUCK_SECS: "60" };
+      const listed = JSON.parse((await looop(["_", "worker", "list", "--json"], { env: stuckEnv })).stdout);
+      assertEquals(listed.map((r: { id: string; health: string }) => [r.id, r.health]), [["w1", "stuck"]]);
+      assertEquals((await stateJson(stuckEnv)).sessions[0].health, "stuck");
       assertEquals((await looop(["_", "ids", "sessions"], { env })).stdout, "w1\n");
       const s = await stateJson(env);
       assertEquals(s.sessions.map((x: { id: string; state: string }) => [x.id, x.state]), [["w1", "running"]]);
 
       await killHolder(holder);
       assertEquals((await rows())[0].state, "dead");
+      assertEquals((await rows())[0].health, "dead");
       assertEquals((await rows())[0].exit_code, null);
 
       await Deno.writeTextFile(

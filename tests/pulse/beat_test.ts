@@ -226,7 +226,9 @@ Deno.test("housekeeping: a worker that exits on its own is journaled once; an in
       ["interrupted run_shell found (run r1, started 2026-01-01T00:00:00.000Z): make tea — not retried; check its effect"],
     );
     assert(!(await lab.exists(".action-wal.json")));
-    assertEquals((await lab.snapshot("sys-sessions")).signal, { w1: { state: "exited", exit_code: 4 } });
+    assertEquals((await lab.snapshot("sys-sessions")).signal, {
+      w1: { state: "exited", exit_code: 4, health: "exited" },
+    });
   });
 });
 

@@ -286,12 +286,13 @@ runnerCase("a stream of the wrong types (content a number, cost a string)", {
   reason: "no JSON object in the answer (empty)",
 });
 runnerCase("more than 16 MiB of output", { mode: "huge", reason: "the runner printed more than 16 MiB" });
+// "overloaded" is transient: tried three times in the beat (runner_retries 2), each try's cost kept, one failure.
 runnerCase("an error stop (pi exits 0 but the model call failed)", {
   mode: "error-stop",
   reason: "the runner reported an error: 529 overloaded_error",
-  ledger: [0.001],
+  ledger: [0.001, 0.001, 0.001],
 });
-runnerCase("a non-zero exit", { mode: "exit-7", reason: "the runner exited 7: runner: model quota exceeded" });
+runnerCase("a non-zero exit", { mode: "exit-7", reason: "the runner exited 7: runner: no such model: fake-9" });
 runnerCase("killed by a signal", { mode: "killed", reason: "the runner was killed by SIGKILL" });
 runnerCase("not on PATH", {
   notFound: true,

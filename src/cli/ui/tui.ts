@@ -34,7 +34,8 @@ export function parseKeys(input: string): Key[] {
   return keys;
 }
 
-export type SessionLine = { id: string; state: string; age: string; ask: boolean };
+/** `state`: a live session's health (busy, asking, stuck) or how it ended; `live`: its host runs (else dimmed). */
+export type SessionLine = { id: string; state: string; age: string; ask: boolean; live: boolean };
 
 export type Frame = {
   cols: number;
@@ -87,7 +88,7 @@ export function renderFrame(f: Frame): string {
       const mark = i === f.selected ? ">" : " ";
       const text = fit(`${mark}${s.ask ? "?" : " "}${s.id}`, 13) + " " + fit(s.state, 7) + " " + fit(s.age, 4);
       left = i === f.selected ? inv(fit(text, LIST_WIDTH)) : fit(text, LIST_WIDTH);
-      if (s.state !== "running" && i !== f.selected) left = dim(left);
+      if (!s.live && i !== f.selected) left = dim(left);
     }
     rows.push(left + "│" + fit(f.pane[y] ?? "", pane.cols));
   }

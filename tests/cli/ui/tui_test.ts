@@ -42,9 +42,9 @@ function frame(over: Partial<Frame> = {}): Frame {
     rows: 24,
     title: " looop watch — /data",
     sessions: [
-      { id: "pulse", state: "running", age: "2h", ask: false },
-      { id: "w1", state: "exit 7", age: "5m", ask: true },
-      { id: "a-very-long-worker-id-indeed", state: "killed", age: "1d", ask: false },
+      { id: "pulse", state: "running", age: "2h", ask: false, live: true },
+      { id: "w1", state: "exit 7", age: "5m", ask: true, live: false },
+      { id: "a-very-long-worker-id-indeed", state: "killed", age: "1d", ask: false, live: false },
     ],
     selected: 1,
     pane: ["$ make", "x".repeat(200), "", "    BOX"],
@@ -91,11 +91,21 @@ Deno.test("renderFrame: with colour the title and selection are reversed, ended 
   assert(rows[0].startsWith("\x1b[7m"), rows[0]);
   assert(rows[2].startsWith("\x1b[7m>"), `the selected row is reversed: ${rows[2]}`);
   assert(rows[3].startsWith("\x1b[2m"), `an ended session is dimmed: ${rows[3]}`);
+  // A live worker is not dimmed, whatever its health says.
+  const stuck = rowsOf(renderFrame(frame({
+    colour: true,
+    selected: 0,
+    sessions: [frame().sessions[0], { id: "w2", state: "stuck", age: "20m", ask: false, live: true }],
+  })));
+  assertEquals(stuck[3].slice(0, 27), "  w2          stuck   20m │", "not dimmed: it runs");
   assert(!new RegExp(`${ESC}\\[[34]\\d`).test(rows.join("")), "attributes only, no colours");
 });
 
 Deno.test("renderFrame: more sessions than rows, a small terminal and an empty model keep the frame's size", () => {
-  const many = Array.from({ length: 40 }, (_, i) => ({ id: `w${i}`, state: "running", age: "1s", ask: false }));
+  const many = Array.from(
+    { length: 40 },
+    (_, i) => ({ id: `w${i}`, state: "busy", age: "1s", ask: false, live: true }),
+  );
   for (const f of [frame({ sessions: many, selected: 30 }), frame({ cols: 60, rows: 10 }), frame({ sessions: [] })]) {
     const rows = rowsOf(renderFrame(f));
     assertEquals(rows.length, f.rows);
@@ -134,7 +144,10 @@ Deno.test("SessionScreen replays clears and cursor moves, and picks up what the 
 });
 
 Deno.test("renderFrame: the list scrolls to keep the selected session visible", () => {
-  const many = Array.from({ length: 40 }, (_, i) => ({ id: `w${i}`, state: "running", age: "1s", ask: false }));
+  const many = Array.from(
+    { length: 40 },
+    (_, i) => ({ id: `w${i}`, state: "busy", age: "1s", ask: false, live: true }),
+  );
   const rows = rowsOf(renderFrame(frame({ sessions: many, selected: 30 })));
   const listed = rows.slice(2, 23).map((r) => r.slice(0, 26));
   assert(listed.some((r) => r.startsWith(">") && r.includes("w30")), listed.join("\n"));
