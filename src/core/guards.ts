@@ -233,6 +233,12 @@ export type GuardEnv =
   | "LOOOP_PLAYBOOK_KEEP"
   | "LOOOP_WORKER_STUCK_SECS";
 
+/** Live workers at most: max_workers, or LOOOP_MAX_WORKERS when it is a whole number from 1. */
+export function maxWorkers(config: Config, env: (name: "LOOOP_MAX_WORKERS") => string | undefined): number {
+  const text = env("LOOOP_MAX_WORKERS")?.trim() ?? "";
+  return /^[1-9]\d*$/.test(text) ? Number(text) : config.max_workers;
+}
+
 /** The guards' settings: an env override wins when it is a number at or above the setting's least value. */
 export function guardLimits(config: Config, env: (name: GuardEnv) => string | undefined): GuardLimits {
   const n = (name: GuardEnv, fallback: number, least = Number.MIN_VALUE) => {

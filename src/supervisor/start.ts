@@ -4,11 +4,13 @@
  */
 import { type Config, resolveRunner } from "../core/config.ts";
 import { Exit, LooopError } from "../core/errors.ts";
+import { maxWorkers } from "../core/guards.ts";
 import { safeId } from "../core/ids.ts";
 import { fillTemplate } from "../core/template.ts";
 import WORKER_CONTRACT from "../texts/worker-contract.md" with { type: "text" };
 import { commandProgram, launcherScript, shellQuote } from "../core/shell.ts";
 import { ensureDir, readTextIfExists, removeTree, writeFileAtomic } from "../sys/fs.ts";
+import { env } from "../sys/env.ts";
 import { withLock } from "../sys/lock.ts";
 import { onPath, spawnDetached } from "../sys/process.ts";
 import { execPath, isCompiled, selfArgv } from "../sys/self.ts";
@@ -99,10 +101,11 @@ export async function startWorker(
       );
     }
     const live = await liveWorkers(dd);
-    if (live.length >= opts.config.max_workers) {
+    const max = maxWorkers(opts.config, env);
+    if (live.length >= max) {
       throw new LooopError(
-        `max_workers reached (${live.length} live: ${live.join(", ")})`,
-        "wait for a worker to end, or raise max_workers in the config",
+        `max_workers (${max}) reached (${live.length} live: ${live.join(", ")})`,
+        "wait for a worker to end, or raise max_workers in the config (LOOOP_MAX_WORKERS overrides it)",
         Exit.gate,
       );
     }

@@ -32,6 +32,7 @@ export const ENV_VARS = [
   "LOOOP_NOOP_TTL",
   "LOOOP_FLAP_STREAK",
   "LOOOP_RUNNER_RETRIES",
+  "LOOOP_MAX_WORKERS",
   "LOOOP_PLAYBOOK_KEEP", // earlier PLAYBOOKs kept in playbook.d/ (also in guardLimits)
   "LOOOP_WORKER_STUCK_SECS", // a silent worker is stuck after this (guardLimits, and `_ state` itself)
   "DENO_DIR", // handed on to a Deno-native sensor's own process

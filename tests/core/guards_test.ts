@@ -10,6 +10,7 @@ import {
   budgetGuard,
   decideCapGuard,
   guardLimits,
+  maxWorkers,
   neglectedGoal,
   noopTtlDue,
   type PulseState,
@@ -253,4 +254,11 @@ Deno.test("runner limit guard: no decide until the reset time, then go", () => {
   assertEquals([v.why, v.retryInS], ["runner_limit", 90]);
   assertEquals(runnerLimitGuard(limited, new Date(now.getTime() + 90_000)).kind, "go");
   assertEquals(runnerLimitGuard(empty, now).kind, "go");
+});
+
+Deno.test("max workers: the config's max_workers, or LOOOP_MAX_WORKERS when it is a whole number from 1", () => {
+  const cfg = config(`{"max_workers": 3}`);
+  assertEquals(maxWorkers(cfg, () => undefined), 3);
+  assertEquals(maxWorkers(cfg, () => "50"), 50);
+  for (const bad of ["0", "-1", "2.5", "many", ""]) assertEquals(maxWorkers(cfg, () => bad), 3, bad);
 });

@@ -41,7 +41,12 @@ Deno.test("a live id, max_workers and a missing runner binary refuse the start a
 
     await lab.configure({ max_workers: 1 });
     await lab.script("w2", "exec sleep 1000");
-    await refused(lab, ["_", "worker", "start", "w2", "brief"], 3, /max_workers reached \(1 live: w1\)/);
+    await refused(lab, ["_", "worker", "start", "w2", "brief"], 3, /max_workers \(1\) reached \(1 live: w1\)/);
+    // LOOOP_MAX_WORKERS overrides the config, either way.
+    lab.env.LOOOP_MAX_WORKERS = "1";
+    await lab.configure({ max_workers: 5 });
+    await refused(lab, ["_", "worker", "start", "w2", "brief"], 3, /max_workers \(1\) reached \(1 live: w1\)/);
+    delete lab.env.LOOOP_MAX_WORKERS;
 
     await lab.configure({}, "no-such-runner-xyz {{prompt_file}}");
     await refused(
