@@ -8,6 +8,7 @@ import { sandboxBench } from "./sandbox_bench.ts";
 import { spawnBench } from "./spawn_bench.ts";
 import { decideBench } from "./decide_bench.ts";
 import { promptBench, reportPrompt } from "./prompt_bench.ts";
+import { fleetBenches } from "./fleet_bench.ts";
 
 const s = await stateBench();
 console.log(
@@ -27,3 +28,4 @@ console.log(await spawnBench());
 console.log(await sandboxBench());
 for (const line of await decideBench()) console.log(line);
 console.log(reportPrompt(await promptBench()));
+for (const line of await fleetBenches()) console.log(line);
