@@ -1,9 +1,9 @@
 /**
- * looop's entry point and the ONLY place that exits. Four verbs skip the commander program:
+ * looop's entry point and the ONLY place that exits. Five verbs skip the commander program:
  * `_ state`, which must start almost as fast as an empty script, the plain `_ answer`, which a
  * blocked worker waits on, `_ host`, the session host that lives as long as its worker and
- * must stay small, and `_ ts-sensor`, a Deno-native sensor's own process. Everything else goes
- * through commander.
+ * must stay small, `_ pulse`, the long-lived pulse, and `_ ts-sensor`, a Deno-native sensor's own
+ * process. Everything else goes through commander.
  */
 import { LooopError } from "./core/errors.ts";
 
@@ -24,6 +24,15 @@ async function dispatch(args: string[]): Promise<number> {
     await stateCommand({ json: rest[0] === "--json" });
     return 0;
   }
+  const json = rest.length === 1 && rest[0] === "--json";
+  const sessions = a === "_" && b === "sessions" && (rest.length === 0 || json);
+  const workerList = a === "_" && b === "worker" && rest[0] === "list" &&
+    (rest.length === 1 || (rest.length === 2 && rest[1] === "--json"));
+  if (sessions || workerList) {
+    const { sessionsCommand } = await load<typeof import("./cli/state.ts")>("./cli/state.ts");
+    await sessionsCommand({ json: sessions ? json : rest[1] === "--json", workersOnly: workerList });
+    return 0;
+  }
   // The plain `_ answer <ask_id> <text>` a blocked worker waits on; anything with an option goes to commander.
   if (a === "_" && b === "answer" && rest.length === 2 && !rest.some((r) => r.startsWith("-"))) {
     const { answerCommand } = await load<typeof import("./cli/answer.ts")>("./cli/answer.ts");
@@ -33,6 +42,10 @@ async function dispatch(args: string[]): Promise<number> {
   if (a === "_" && b === "host" && rest.length === 1) {
     const { hostCommand } = await load<typeof import("./cli/host.ts")>("./cli/host.ts");
     return await hostCommand(rest[0]);
+  }
+  if (a === "_" && b === "pulse" && (rest.length === 0 || (rest.length === 1 && rest[0] === "--json"))) {
+    const { pulseCommand } = await load<typeof import("./cli/pulse_run.ts")>("./cli/pulse_run.ts");
+    return await pulseCommand({ json: rest[0] === "--json" });
   }
   if (a === "_" && b === "ts-sensor") {
     const { tsSensorCommand } = await load<typeof import("./cli/ts_sensor.ts")>("./cli/ts_sensor.ts");

@@ -35,6 +35,7 @@ export const COMPILE_INCLUDES: readonly string[] = [
   "src/cli/state.ts",
   "src/cli/answer.ts",
   "src/cli/host.ts",
+  "src/cli/pulse_run.ts",
   "src/cli/ts_sensor.ts",
   "src/cli/program.ts",
   "src/sys/permissions.ts",

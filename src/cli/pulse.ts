@@ -6,6 +6,7 @@ import { commandProgram } from "../core/shell.ts";
 import { runBeat } from "../pulse/beat.ts";
 import { makeLog } from "./ui/events.ts";
 import { journalBeatError, pulseBeatContext, runPulse, takePulseLock } from "../pulse/loop.ts";
+import { pulseCommand } from "./pulse_run.ts";
 import { expireAsksOfGone } from "../mailbox/ask.ts";
 import { DecideFlightSchema } from "../core/schemas.ts";
 import { readDecideFlight } from "../store/inflight.ts";
@@ -14,7 +15,6 @@ import { clearPause, readPause, writePause } from "../store/pause.ts";
 import { HOST_START_MS, isSessionAlive, PULSE_ID, readSession, sessionFiles } from "../store/sessions.ts";
 import type { DataDir } from "../store/layout.ts";
 import { useColour } from "../sys/env.ts";
-import { ensureDir, openAppend } from "../sys/fs.ts";
 import { onPath, processAlive, signalGroupOfGone, signalVerified, spawnDetached } from "../sys/process.ts";
 import { resetSandbox } from "../sys/sandbox.ts";
 import { selfArgv } from "../sys/self.ts";
@@ -266,13 +266,5 @@ export function registerPulseSteer(under: Command) {
 
   under.command("pulse", { hidden: true }).description("the pulse, logging to sessions/pulse/output.log")
     .option("--json", "log NDJSON")
-    .action(async (o) => {
-      const dd = await dataDir();
-      await ensureDir(sessionFiles(dd, PULSE_ID).dir);
-      const out = await openAppend(sessionFiles(dd, PULSE_ID).output, 0o600);
-      const log = makeLog(out, { json: !!o.json, colour: false });
-      const code = await runPulse(dd, { loadConfig: () => config(dd), log, command: "looop _ pulse" });
-      out.close();
-      exitWith(code);
-    });
+    .action(async (o) => exitWith(await pulseCommand({ json: !!o.json })));
 }

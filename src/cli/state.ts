@@ -1,6 +1,9 @@
-/** `_ state`: printed as one JSON document or as a readable summary. No commander, no zod here. */
+/**
+ * `_ state` and `_ sessions` / `_ worker list`: one JSON document or a readable summary. No
+ * commander, no zod here: src/main.ts runs them without the CLI program.
+ */
 import { formatAge } from "../core/duration.ts";
-import { readState, type StateDoc } from "../state/state.ts";
+import { readState, type SessionRow, sessionRows, type StateDoc } from "../state/state.ts";
 import { resolveDataDir } from "../store/layout.ts";
 import { ensureDataDir } from "../store/seed.ts";
 import { PULSE_ID } from "../store/sessions.ts";
@@ -97,12 +100,39 @@ export function renderState(s: StateDoc, now: Date): string {
   return out.join("\n");
 }
 
-export async function stateCommand(opts: { json?: boolean }): Promise<void> {
-  // Read-only: a seeded data dir needs no folders made (missing ones read as empty).
+/** The data dir, seeded on first use; read-only once seeded (missing folders read as empty). */
+async function readableDataDir() {
   const found = resolveDataDir();
-  const dd = (await exists(found.seeded)) ? found : await ensureDataDir(found);
+  return (await exists(found.seeded)) ? found : await ensureDataDir(found);
+}
+
+export async function stateCommand(opts: { json?: boolean }): Promise<void> {
+  const dd = await readableDataDir();
   const now = new Date();
   const s = await readState(dd, now);
   if (opts.json) printJson(s);
   else print(renderState(s, now));
+}
+
+/** One row of `_ sessions` and `_ worker list`: the live ones' health beside their state. */
+function sessionLine(r: SessionRow): string {
+  return [
+    r.id.padEnd(20),
+    r.state.padEnd(8),
+    (r.state === "running" ? r.health : "").padEnd(11),
+    String(r.pid ?? "-").padEnd(8),
+    (r.runner ?? "-").padEnd(10),
+    r.age_s === null ? "-" : formatAge(r.age_s),
+    r.exit_code === null ? "" : `exit ${r.exit_code}`,
+    r.verify ? `verify ${r.verify.ok ? "passed" : `failed (${r.verify.status})`}` : "",
+  ].join(" ").trimEnd() + (r.last_lines ? `\n${r.last_lines.map((l) => `    | ${l}`).join("\n")}` : "");
+}
+
+/** `_ sessions` (the pulse and every worker) or `_ worker list` (workers only). */
+export async function sessionsCommand(opts: { json: boolean; workersOnly: boolean }): Promise<void> {
+  const all = await sessionRows(await readableDataDir(), new Date());
+  const rows = opts.workersOnly ? all.filter((r) => r.id !== PULSE_ID) : all;
+  if (opts.json) return printJson(rows);
+  if (!rows.length) return print(opts.workersOnly ? "no workers" : "no sessions");
+  for (const r of rows) print(sessionLine(r));
 }

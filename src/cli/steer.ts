@@ -11,12 +11,11 @@ import { localSecond } from "../core/time.ts";
 import { safeId } from "../core/ids.ts";
 import { executeFileMove, type MoveOutcome, NO_CODE_SCREEN } from "../executor/files.ts";
 import { executeStartWorker } from "../executor/worker.ts";
-import { readState, type SessionRow, sessionRows, waitForChange } from "../state/state.ts";
+import { readState, waitForChange } from "../state/state.ts";
 import { askIds, pendingAsks } from "../store/asks.ts";
 import { listClaims } from "../store/claims.ts";
 import { readGoals, sensorNames } from "../store/goals.ts";
-import { listSessions, PULSE_ID } from "../store/sessions.ts";
-import { formatAge } from "../core/duration.ts";
+import { listSessions } from "../store/sessions.ts";
 import type { Config } from "../core/config.ts";
 import type { DataDir } from "../store/layout.ts";
 import { playbookHistory } from "../store/playbook_history.ts";
@@ -30,21 +29,7 @@ import { env } from "../sys/env.ts";
 import { config, dataDir, workers } from "./context.ts";
 import { answerCommand } from "./answer.ts";
 import { bodyArg, print, printJson, secondsArg } from "./io.ts";
-import { renderState, stateCommand } from "./state.ts";
-
-/** One row of `_ sessions` and `_ worker list`: the live ones' health beside their state. */
-function sessionLine(r: SessionRow): string {
-  return [
-    r.id.padEnd(20),
-    r.state.padEnd(8),
-    (r.state === "running" ? r.health : "").padEnd(11),
-    String(r.pid ?? "-").padEnd(8),
-    (r.runner ?? "-").padEnd(10),
-    r.age_s === null ? "-" : formatAge(r.age_s),
-    r.exit_code === null ? "" : `exit ${r.exit_code}`,
-    r.verify ? `verify ${r.verify.ok ? "passed" : `failed (${r.verify.status})`}` : "",
-  ].join(" ").trimEnd() + (r.last_lines ? `\n${r.last_lines.map((l) => `    | ${l}`).join("\n")}` : "");
-}
+import { renderState, sessionsCommand, stateCommand } from "./state.ts";
 
 /**
  * Run a move through the gated executor, as the pulse would; a refusal becomes an exit code.
@@ -408,12 +393,7 @@ export function registerSteer(under: Command) {
     "every worker (not the pulse): its health (busy, waiting-ask, stuck, or how it ended), state, pid, runner, age",
   )
     .option("--json", "print one JSON document")
-    .action(async (o) => {
-      const rows = (await sessionRows(await dataDir(), new Date())).filter((r) => r.id !== PULSE_ID);
-      if (o.json) return printJson(rows);
-      if (!rows.length) return print("no workers");
-      for (const r of rows) print(sessionLine(r));
-    });
+    .action((o) => sessionsCommand({ json: !!o.json, workersOnly: true }));
 
   under.command("screenshot").description("print a worker's screen now as plain text, as `watch` draws it")
     .argument("<id>")
@@ -426,12 +406,7 @@ export function registerSteer(under: Command) {
 
   under.command("sessions").description("the pulse and every worker: id, state, health, pid, runner, age, exit code")
     .option("--json", "print one JSON document")
-    .action(async (o) => {
-      const rows = await sessionRows(await dataDir(), new Date());
-      if (o.json) return printJson(rows);
-      if (!rows.length) return print("no sessions");
-      for (const r of rows) print(sessionLine(r));
-    });
+    .action((o) => sessionsCommand({ json: !!o.json, workersOnly: false }));
 
   under.command("ids", { hidden: true }).description("ids for shell completion: goals, sessions, asks, sensors")
     .argument("<kind>")
