@@ -1,6 +1,6 @@
 /**
  * The weight of looop's own processes (#16), each beside a baseline measured in the same run:
- * - a real pulse (`up --foreground`, interval 10 ms) after 1,000 beats, and an idle session host,
+ * - the pulse as `up` starts it (`_ pulse`, interval 10 ms) after 1,000 beats, and an idle session host,
  *   against Deno's RSS for an empty script that only waits (goals: pulse <= 60 MB, host <= 40 MB);
  * - 50 plain-command workers started together: their hosts' total RSS, `_ sessions` over them vs
  *   an empty script, and an unchanged beat with the 50 workers vs with none.
@@ -43,35 +43,31 @@ async function emptyRss(): Promise<number> {
   }
 }
 
-/** A real pulse beating every 10 ms: its RSS once it has begun `beats` beats. */
+/** The pulse as `up` starts it (`_ pulse`), beating every 10 ms: its RSS once it has begun `beats` beats. */
 async function pulseRss(beats = 1000): Promise<{ rss: number; beats: number }> {
-  const { base, env } = await dataDir("sleep 1000");
+  const { base, dd, env } = await dataDir("sleep 1000");
   const child = new Deno.Command(LOOOP[0], {
-    args: [...LOOOP.slice(1), "up", "--foreground", "--json"],
+    args: [...LOOOP.slice(1), "_", "pulse", "--json"],
     env: { ...env, LOOOP_INTERVAL: "0.01" },
     stdin: "null",
-    stdout: "piped",
+    stdout: "null",
     stderr: "null",
   }).spawn();
+  const log = `${dd.root}/sessions/pulse/output.log`;
+  const count = async () =>
+    ((await Deno.readTextFile(log).catch(() => "")).match(/"event":"beat\.start"/g) ?? []).length;
   let seen = 0;
-  let rss = 0;
   try {
-    let carry = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      const lines = (carry + chunk).split("\n");
-      carry = lines.pop() ?? "";
-      seen += lines.filter((l) => l.includes('"event":"beat.start"')).length;
-      if (seen >= beats) {
-        rss = await rssMb(child.pid);
-        break;
-      }
+    for (let waited = 0; seen < beats && waited < 300_000; waited += 200) {
+      await new Promise((r) => setTimeout(r, 200));
+      seen = await count();
     }
+    return { rss: await rssMb(child.pid), beats: seen };
   } finally {
     child.kill("SIGTERM");
     await child.status;
     await Deno.remove(base, { recursive: true });
   }
-  return { rss, beats: seen };
 }
 
 async function looop(env: Record<string, string>, ...args: string[]): Promise<void> {
