@@ -1,7 +1,7 @@
 /**
  * `looop watch [<id>]`: on a terminal, a live view of the sessions (the pulse first, then workers
- * by uptime) and the selected session's screen; otherwise `watch <id>` streams its plain log until
- * the session ends.
+ * by uptime), a status line, and the selected session's screen (the pulse's: its log, one line per
+ * event); otherwise `watch <id>` streams its plain log until the session ends.
  */
 import type { Command } from "@commander-js/extra-typings";
 import stripAnsi from "strip-ansi";
@@ -11,18 +11,17 @@ import { type Key, paneSize, parseKeys, renderFrame, type SessionLine } from "./
 import type { Ask } from "../core/schemas.ts";
 import { answerAsk } from "../mailbox/answer.ts";
 import { pendingAsks } from "../store/asks.ts";
-import { readNotesView } from "../store/bookkeeping.ts";
-import { readPause } from "../store/pause.ts";
 import type { DataDir } from "../store/layout.ts";
 import { isSessionAlive, lastOutput, PULSE_ID, sessionFiles, type SessionView } from "../store/sessions.ts";
 import { DEFAULT_WORKER_STUCK_S, healthOf } from "../core/health.ts";
-import { stuckThreshold } from "../state/state.ts";
-import type { SessionScreen } from "../supervisor/screen.ts";
-import { exists, readBytesIfExists } from "../sys/fs.ts";
+import { readWatchStatus, stuckThreshold, type WatchStatus } from "../state/state.ts";
+import { statusLine } from "./ui/status.ts";
+import { exists, readBytesIfExists, readFrom, statIfExists } from "../sys/fs.ts";
+import { PulseLog } from "./ui/pulse_log.ts";
 import { useColour } from "../sys/env.ts";
 import { dataDir, workers } from "./context.ts";
 
-const HELP = " ↑↓ select  enter reopen  a answer  t tell  x kill  q quit";
+const HELP = " ↑↓ select  n next ask  enter reopen  a answer  t tell  x kill  q quit";
 
 /** The pulse first, then workers, longest-running first. */
 function ordered(sessions: SessionView[]): SessionView[] {
@@ -34,14 +33,13 @@ function ordered(sessions: SessionView[]): SessionView[] {
   return [...pulse, ...workers];
 }
 
-/** " — PAUSED since … (reason): looop resume", or a runner's usage limit, for the title; "" when the loop runs. */
-async function stopBanner(dd: DataDir): Promise<string> {
-  const [paused, notes] = await Promise.all([readPause(dd), readNotesView(dd)]);
-  if (paused) return ` — PAUSED since ${paused.since}${paused.reason ? ` (${paused.reason})` : ""}: \`looop resume\``;
-  const l = notes.runner_limit;
-  if (l && Date.parse(l.until) > Date.now()) return ` — runner ${l.runner} at its usage limit until ${l.until}`;
-  return "";
-}
+/**
+ * Cursor-forward (CSI n C) as the n spaces it leaves on a screen: agent UIs move the cursor over
+ * a gap instead of printing blanks, and stripping the sequence would glue the words together.
+ */
+const CURSOR_FORWARD = new RegExp(`${String.fromCharCode(27)}\\[(\\d*)C`, "g");
+const spaced = (text: string) =>
+  text.replace(CURSOR_FORWARD, (_, n: string) => " ".repeat(Math.min(Math.max(1, Number(n) || 1), 1000)));
 
 async function streamLog(dd: DataDir, id: string): Promise<void> {
   const f = sessionFiles(dd, id);
@@ -60,10 +58,47 @@ async function streamLog(dd: DataDir, id: string): Promise<void> {
       // strip-ansi removes only complete sequences: one it leaves in place is cut off.
       carry = esc >= 0 && stripAnsi(text.slice(esc)).startsWith("\x1b") ? text.slice(esc) : "";
       if (carry) text = text.slice(0, esc);
-      await Deno.stdout.write(out.encode(stripAnsi(text)));
+      await Deno.stdout.write(out.encode(stripAnsi(spaced(text))));
     } else if (!alive) return;
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** What the pane shows: a worker's screen (SessionScreen), or the pulse's log as readable lines. */
+type Pane = { update(): Promise<boolean>; lines(): string[]; dispose(): void };
+
+/** How much of a long pulse log the pane reads when it opens: the tail, not the whole history. */
+const PULSE_LOG_TAIL_BYTES = 256 * 1024;
+
+/** The pulse's output.log, read as it grows and folded into one line per event (ui/pulse_log.ts). */
+function pulseLogPane(path: string, rows: number, cols: number, colour: boolean): Pane {
+  const log = new PulseLog();
+  const dec = new TextDecoder();
+  let offset: number | undefined;
+  return {
+    async update() {
+      if (offset === undefined) {
+        let size = 0;
+        try {
+          size = statIfExists(path)?.size ?? 0;
+        } catch { /* a link planted there: read as nothing, as readFrom below refuses it */ }
+        offset = Math.max(0, size - PULSE_LOG_TAIL_BYTES);
+        if (offset > 0) {
+          // Started mid-line: that line's rest is dropped, the next one is whole.
+          const head = await readFrom(path, offset, 64 * 1024).catch(() => undefined);
+          const nl = head ? head.indexOf(10) : -1;
+          if (nl >= 0) offset += nl + 1;
+        }
+      }
+      const bytes = await readFrom(path, offset, 1 << 20).catch(() => undefined);
+      if (!bytes?.length) return false;
+      offset += bytes.length;
+      log.feed(dec.decode(bytes, { stream: true }));
+      return true;
+    },
+    lines: () => log.tail(rows, cols, colour),
+    dispose() {},
+  };
 }
 
 type Mode =
@@ -79,9 +114,11 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   let { columns: cols, rows } = Deno.consoleSize();
   let sessions: SessionView[] = [];
   let asks: Ask[] = [];
-  let banner = ""; // what stops the loop now: a human's pause, a runner's usage limit
+  let status: WatchStatus | undefined;
+  let statusAt = 0;
+  const statusCache = {};
   let selectedId = initial;
-  let screen: SessionScreen | undefined;
+  let screen: Pane | undefined;
   let mode: Mode = { kind: "normal" };
   let message = "";
   let quit = false;
@@ -93,6 +130,10 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     screen = undefined;
     if (!id) return;
     const pane = paneSize(cols, rows);
+    if (id === PULSE_ID) {
+      screen = pulseLogPane(sessionFiles(dd, PULSE_ID).output, pane.rows, pane.cols, colour);
+      return;
+    }
     screen = await ws.screen(id, pane.cols, pane.rows);
     if (id !== PULSE_ID && (await isSessionAlive(dd, id))) {
       await ws.resize(id, pane.cols, pane.rows).catch(() => {});
@@ -101,14 +142,12 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
 
   let stuckS = DEFAULT_WORKER_STUCK_S;
   const refresh = async () => {
-    let stop: string;
-    [sessions, asks, stop, stuckS] = await Promise.all([
-      ws.list().then(ordered),
-      pendingAsks(dd),
-      stopBanner(dd),
-      stuckThreshold(dd),
-    ]);
-    banner = stop;
+    [sessions, asks, stuckS] = await Promise.all([ws.list().then(ordered), pendingAsks(dd), stuckThreshold(dd)]);
+    // The status line's reads (the pulse, the pause, the ledger) once a second, not every frame.
+    if (!status || Date.now() - statusAt >= 1000) {
+      status = await readWatchStatus(dd, new Date(), statusCache);
+      statusAt = Date.now();
+    }
     if (!selectedId || !sessions.some((s) => s.id === selectedId)) {
       const first = sessions[0]?.id;
       if (first !== selectedId) {
@@ -138,27 +177,28 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
           : health === "waiting-ask"
           ? "asking"
           : health,
+        runner: s.id === PULSE_ID ? "" : s.meta?.runner ?? "",
         age: s.meta?.started ? formatAge((now - Date.parse(s.meta.started)) / 1000) : "",
         ask,
         live: s.status.kind === "running",
       };
     });
-    let status = message || HELP;
+    let bottom = message || HELP;
     if (mode.kind === "answer") {
       const opts = mode.ask.options ? ` [${mode.ask.options.join("/")}]` : "";
-      status = ` answer ${mode.ask.id} (${mode.ask.prompt.split("\n")[0]})${opts}: ${mode.text}_`;
-    } else if (mode.kind === "tell") status = ` tell ${mode.id}: ${mode.text}_`;
-    else if (mode.kind === "confirm-kill") status = ` kill ${mode.id} and everything it started? (y/n)`;
+      bottom = ` answer ${mode.ask.id} (${mode.ask.prompt.split("\n")[0]})${opts}: ${mode.text}_`;
+    } else if (mode.kind === "tell") bottom = ` tell ${mode.id}: ${mode.text}_`;
+    else if (mode.kind === "confirm-kill") bottom = ` kill ${mode.id} and everything it started? (y/n)`;
     const selected = Math.max(0, sessions.findIndex((s) => s.id === selectedId));
     write(renderFrame({
       cols,
       rows,
-      title: ` looop watch — ${dd.root}${banner}`,
+      title: `${status ? statusLine(status, asks, new Date(now)) : " looop watch"} · ${dd.root}`,
       sessions: lines,
       selected,
       pane: screen?.lines() ?? ["(no sessions yet)"],
       paneTitle: selectedId ?? "",
-      status,
+      status: bottom,
       colour,
     }));
   };
@@ -238,6 +278,20 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
         case "q":
           quit = true;
           break;
+        case "n": {
+          // The next session after the selected one (round the list) whose worker waits on an ask.
+          const i = Math.max(0, sessions.findIndex((s) => s.id === selectedId));
+          const next = [...sessions.slice(i + 1), ...sessions.slice(0, i + 1)].find((s) =>
+            asks.some((a) => a.worker === s.id)
+          );
+          if (!next) message = " no worker is waiting on an ask";
+          else if (next.id !== selectedId) {
+            selectedId = next.id;
+            await open(next.id);
+            await screen?.update();
+          }
+          break;
+        }
         case "a": {
           const ask = asks.find((a) => a.worker === selectedId);
           if (ask) mode = { kind: "answer", ask, text: "" };

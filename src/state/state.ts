@@ -8,7 +8,7 @@ import type { Today } from "../core/receipts.ts";
 import type { Ask } from "../core/schemas.ts";
 import { sha256Hex } from "../core/world.ts";
 import { localDay } from "../core/time.ts";
-import { readJson, readTextIfExists } from "../sys/fs.ts";
+import { readJson, readTextIfExists, statIfExists } from "../sys/fs.ts";
 import { waitFor } from "../sys/watch.ts";
 import { readGoalActivity } from "../store/activity.ts";
 import { type ConfigFacts, readConfigFacts, readNotesView, writeConfigFacts } from "../store/bookkeeping.ts";
@@ -279,4 +279,50 @@ export async function waitForChange(
     { timeoutMs: opts.timeoutS === undefined ? undefined : opts.timeoutS * 1000, pollMs: opts.pollMs ?? 1000 },
   );
   return r.kind === "timeout" ? "timeout" : r.value;
+}
+
+/** What `watch`'s status line shows: the pulse, what stops it, today's spend, the last decide. */
+export type WatchStatus = {
+  pulse: StateDoc["pulse"];
+  runner_limit: StateDoc["guards"]["runner_limit"];
+  spend: StateDoc["spend"];
+  /** when the last decide ran (of the last day), null when none did */
+  last_decide: string | null;
+};
+
+/**
+ * The part of `_ state` the TUI refreshes on its timer, kept cheap: no world, no journal, and the
+ * ledger summed again only when it changed (its size or mtime, remembered in `cache`).
+ */
+export async function readWatchStatus(
+  dd: DataDir,
+  now: Date,
+  cache: { ledger?: { key: string; day: string; usd: number } } = {},
+): Promise<WatchStatus> {
+  const [up, paused, flight, notes, budget, meta] = await Promise.all([
+    isSessionAlive(dd, PULSE_ID),
+    readPause(dd),
+    readDecideFlight(dd).then(shown),
+    readNotesView(dd),
+    readBudget(dd),
+    readSession(dd, PULSE_ID).then((p) => p.meta),
+  ]);
+  const info = statIfExists(dd.ledger);
+  const key = `${info?.size ?? 0}:${info?.mtime?.getTime() ?? 0}`;
+  const day = localDay(now);
+  if (cache.ledger?.key !== key || cache.ledger.day !== day) {
+    cache.ledger = { key, day, usd: spentToday((await readLedger(dd)).records, now) };
+  }
+  const limit = notes.runner_limit;
+  return {
+    pulse: {
+      up,
+      runner: up ? meta?.runner || null : null,
+      decide: up && flight ? { runner: flight.runner, since: flight.since, run_id: flight.run_id } : null,
+      paused: paused ?? null,
+    },
+    runner_limit: limit && Date.parse(limit.until) > now.getTime() ? limit : null,
+    spend: { today_usd: cache.ledger.usd, budget_usd: budget.budget },
+    last_decide: notes.decides.length ? notes.decides.reduce((a, b) => (a > b ? a : b)) : null,
+  };
 }

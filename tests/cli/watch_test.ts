@@ -39,7 +39,7 @@ Deno.test("the worker runs in a real terminal; `watch` shows its screen and answ
       // The screen the worker drew with cursor movement, at its place in the pane.
       const box = await tmux.waitFor((row) => row.includes("BOX"), "BOX on the pane");
       const border = box.rows[PANE_TOP].indexOf("│");
-      assertEquals(border, 26, `the list is 26 columns wide:\n${box.rows.join("\n")}`);
+      assertEquals(border, 32, `the list is 32 columns wide:\n${box.rows.join("\n")}`);
       assertEquals(box.at, PANE_TOP + 4, "BOX is on the pane's 5th row");
       assertEquals(box.rows[box.at].indexOf("BOX"), border + 1 + 9, "BOX is at the pane's 10th column");
       assertEquals(box.rows[PANE_TOP + 6].slice(border + 1), "isatty=yes");
@@ -125,6 +125,16 @@ Deno.test("without a terminal, `watch <id>` streams the plain log and exits 0 wh
   });
 });
 
+Deno.test("without a terminal, `watch <id>` keeps the spaces a worker drew with cursor-forward moves", async () => {
+  await withLab(async (lab) => {
+    await lab.start("w1", String.raw`printf 'hello\033[Cthere\033[3Cworld\033[1;1H\r\n'`);
+    const watch = streamLooop(["watch", "w1"], lab.env);
+    const r = await watch.done;
+    assertEquals([r.code, r.stderr], [0, ""]);
+    assertEquals(r.stdout.replace(/\r/g, ""), "hello there   world\n");
+  });
+});
+
 Deno.test("`watch` with no id and no terminal exits 2 with one line; an unknown id exits 1", async () => {
   await withLab(async (lab) => {
     const r = await lab.run(["watch"]);
@@ -138,7 +148,7 @@ Deno.test("`watch` with no id and no terminal exits 2 with one line; an unknown 
   });
 });
 
-Deno.test("`watch` says in its title when looop is paused, and stops saying it after `looop resume`", async () => {
+Deno.test("`watch` says in its status line when looop is paused, and stops saying it after `looop resume`", async () => {
   await withLab(async (lab) => {
     await lab.start("w1", "echo hello from w1\nexec sleep 1000");
     assertEquals((await lab.run(["pause", "--reason", "incident 7"])).code, 0);
@@ -151,16 +161,81 @@ Deno.test("`watch` says in its title when looop is paused, and stops saying it a
     );
     try {
       await tmux.waitFor(
-        (row) => /looop watch — .* — PAUSED since \S+ \(incident 7\): `looop resume`/.test(row),
+        (row) => / · PAUSED since \S+ \(incident 7\): `looop resume` · /.test(row),
         "the pause",
       );
       assertEquals((await lab.run(["resume"])).code, 0);
-      await tmux.waitFor((row) => row.includes("looop watch — ") && !row.includes("PAUSED"), "the title without it");
+      await tmux.waitFor((row) => row.includes(" · no asks · ") && !row.includes("PAUSED"), "the status without it");
       await tmux.keys("q");
       await eventually(async () => !(await tmux.alive()), "the tmux session to end after q");
     } finally {
       await tmux.killServer();
     }
     assertEquals((await lab.run(["_", "kill", "w1"])).code, 0);
+  });
+});
+
+Deno.test("`watch`: the pulse pane is one readable line per event; the status line shows asks, spend, a pause, the pulse down", async () => {
+  await withLab(async (lab) => {
+    lab.env.LOOOP_INTERVAL = "3600";
+    // A runner whose decide prints raw JSON stream lines (and no move): the pane must not show them.
+    await Deno.writeTextFile(
+      `${lab.base}/tick.sh`,
+      `printf '%s\\n' '{"type":"system","subtype":"init"}' '{"type":"assistant","text":"thinking"}'\n`,
+    );
+    const interactive = `bash ${quote(`${lab.base}/run-worker.sh`)} {{prompt_file}}`;
+    await lab.configure({
+      runners: { fake: { tick: `bash ${quote(`${lab.base}/tick.sh`)}`, interactive } },
+      max_daily_usd: 5,
+    });
+    assertEquals((await lab.run(["up", "--json"])).code, 0);
+    await eventually(async () => {
+      const log = await Deno.readTextFile(`${lab.dir}/sessions/pulse/output.log`).catch(() => "");
+      return log.includes('"decide.stream"') && log.includes('"beat.receipt"');
+    }, "a beat with the runner's stream in the pulse log");
+    await lab.start("w1", 'a=$("$LOOOP_BIN" _ ask "$LOOOP_SESSION_ID" --prompt "deploy?")\nexec sleep 1000');
+    await eventually(async () => JSON.parse((await lab.run(["_", "asks", "--json"])).stdout).length === 1, "the ask");
+    assertEquals((await lab.run(["_", "cost", "session", "w1", "fake", "0.25"])).code, 0);
+
+    const envWords = Object.entries(lab.env).map(([k, v]) => `${k}=${quote(v)}`).join(" ");
+    const tmux = await Tmux.start(`${lab.base}/tmux.sock`, "pulse", `env ${envWords} ${looopCommandLine} watch`, 160);
+    try {
+      const shown = await tmux.waitFor(
+        (row) => / decide +fake \d/.test(row),
+        "the decide with its runner and duration",
+      );
+      const border = shown.rows[PANE_TOP].indexOf("│");
+      const pane = shown.rows.filter((r) => r[border] === "│").slice(1).map((r) => r.slice(border + 1)).filter((r) =>
+        r.trim()
+      );
+      // No raw JSON, no staircase: each event is its own line, starting at the pane's left edge.
+      for (const row of pane) {
+        assert(!row.includes("{"), `raw JSON on the pane:\n${pane.join("\n")}`);
+        assertMatch(row, /^\d\d:\d\d:\d\d \S/, `not an event line:\n${pane.join("\n")}`);
+      }
+      assert(pane.some((r) => / beat +/.test(r)), `a beat's receipt:\n${pane.join("\n")}`);
+      const status = await tmux.waitFor(
+        (row) => row.includes(" pulse up ") && row.includes("1 ask (oldest ") && row.includes("$0.25 today of $5.00"),
+        "the status line: the pulse, the ask and the spend",
+      );
+      assertEquals(status.at, 0, "the status line is the top line");
+      assert(/ · last decide \d+[smhd] ago · /.test(status.rows[0]), status.rows[0]);
+      // No colour with NO_COLOR: the log's levels are not coloured either.
+      const escaped = (await tmux.capture(true)).join("\n");
+      assert(!SGR.test(escaped), `SGR codes with NO_COLOR: ${JSON.stringify(escaped.slice(0, 300))}`);
+
+      // n: to the next worker waiting on an ask, the pulse's log replaced by its screen.
+      await tmux.keys("n");
+      await tmux.waitFor((row) => /^>\?w1 +asking +fake /.test(row), "w1 selected, asking, its runner shown");
+
+      assertEquals((await lab.run(["pause", "--reason", "incident 7"])).code, 0);
+      await tmux.waitFor((row) => row.includes(" · PAUSED since ") && row.includes("(incident 7)"), "the pause");
+      assertEquals((await lab.run(["down"])).code, 0);
+      await tmux.waitFor((row) => row.startsWith(" pulse down: run `looop up` · PAUSED"), "how to start the pulse");
+      await tmux.keys("q");
+      await eventually(async () => !(await tmux.alive()), "the tmux session to end after q");
+    } finally {
+      await tmux.killServer();
+    }
   });
 });

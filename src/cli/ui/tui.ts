@@ -34,33 +34,48 @@ export function parseKeys(input: string): Key[] {
   return keys;
 }
 
-/** `state`: a live session's health (busy, asking, stuck) or how it ended; `live`: its host runs (else dimmed). */
-export type SessionLine = { id: string; state: string; age: string; ask: boolean; live: boolean };
+/**
+ * `state`: a live session's health (busy, asking, stuck) or how it ended; `runner`: what it runs
+ * ("" for the pulse); `live`: its host runs (else dimmed).
+ */
+export type SessionLine = { id: string; state: string; runner: string; age: string; ask: boolean; live: boolean };
 
 export type Frame = {
   cols: number;
   rows: number;
-  title: string;
   sessions: SessionLine[];
   selected: number;
   /** the selected session's screen, already cut to the pane */
   pane: string[];
   paneTitle: string;
+  /** top line: the status line (cli/ui/status.ts) */
+  title: string;
   /** bottom line: help, a message, or a question being typed */
   status: string;
   colour: boolean;
 };
 
-export const LIST_WIDTH = 26;
+export const LIST_WIDTH = 32;
 
 /** The pane the selected session's terminal is shown in, for a terminal of cols × rows. */
 export function paneSize(cols: number, rows: number): { cols: number; rows: number } {
   return { cols: Math.max(10, cols - LIST_WIDTH - 1), rows: Math.max(3, rows - 3) };
 }
 
+const SGR = new RegExp(`(${String.fromCharCode(27)}\\[[0-9;]*m)`);
+/** `s` cut or padded to `w` columns; an SGR sequence in it (the pulse pane's colours) takes none. */
 const fit = (s: string, w: number) => {
-  const chars = [...s];
-  return chars.length > w ? chars.slice(0, w).join("") : s + " ".repeat(w - chars.length);
+  let out = "";
+  let n = 0;
+  for (const part of s.split(SGR)) {
+    if (part.startsWith("\x1b[")) out += part;
+    else {
+      const chars = [...part].slice(0, w - n);
+      out += chars.join("");
+      n += chars.length;
+    }
+  }
+  return out + " ".repeat(w - n);
 };
 
 export const MIN_COLS = 40;
@@ -86,7 +101,9 @@ export function renderFrame(f: Frame): string {
     let left = " ".repeat(LIST_WIDTH);
     if (s) {
       const mark = i === f.selected ? ">" : " ";
-      const text = fit(`${mark}${s.ask ? "?" : " "}${s.id}`, 13) + " " + fit(s.state, 7) + " " + fit(s.age, 4);
+      const text = fit(`${mark}${s.ask ? "?" : " "}${s.id}`, 12) + " " + fit(s.state, 7) + " " + fit(s.runner, 6) +
+        " " +
+        fit(s.age, 4);
       left = i === f.selected ? inv(fit(text, LIST_WIDTH)) : fit(text, LIST_WIDTH);
       if (!s.live && i !== f.selected) left = dim(left);
     }

@@ -42,14 +42,14 @@ function frame(over: Partial<Frame> = {}): Frame {
     rows: 24,
     title: " looop watch — /data",
     sessions: [
-      { id: "pulse", state: "running", age: "2h", ask: false, live: true },
-      { id: "w1", state: "exit 7", age: "5m", ask: true, live: false },
-      { id: "a-very-long-worker-id-indeed", state: "killed", age: "1d", ask: false, live: false },
+      { id: "pulse", state: "running", runner: "", age: "2h", ask: false, live: true },
+      { id: "w1", state: "exit 7", runner: "claude", age: "5m", ask: true, live: false },
+      { id: "a-very-long-worker-id-indeed", state: "killed", runner: "pi", age: "1d", ask: false, live: false },
     ],
     selected: 1,
     pane: ["$ make", "x".repeat(200), "", "    BOX"],
     paneTitle: "w1",
-    status: " ↑↓ select  enter reopen  a answer  t tell  x kill  q quit",
+    status: " ↑↓ select  n next ask  enter reopen  a answer  t tell  x kill  q quit",
     colour: false,
     ...over,
   };
@@ -71,17 +71,18 @@ Deno.test("renderFrame: 80×24 is exactly 24 rows of 80 columns, with no escapes
   assert(!rows.join("").includes("\x1b"), "no colour or attribute escapes when colour is off");
 
   assertEquals(rows[0].trimEnd(), " looop watch — /data");
-  assertEquals(rows[1].trimEnd(), " sessions                 │ w1");
-  // The list: the selected row is marked, the one with a pending ask too; a long id is cut.
-  assertEquals(rows[2].slice(0, 27), "  pulse       running 2h  │");
-  assertEquals(rows[3].slice(0, 27), ">?w1          exit 7  5m  │");
-  assertEquals(rows[4].slice(0, 27), "  a-very-long killed  1d  │");
-  assertEquals(rows[5].slice(0, 27), " ".repeat(26) + "│");
+  assertEquals(rows[1].trimEnd(), " sessions                       │ w1");
+  // The list: the selected row is marked, the one with a pending ask too; its health, runner and
+  // age; a long id is cut.
+  assertEquals(rows[2].slice(0, 33), "  pulse      running        2h  │");
+  assertEquals(rows[3].slice(0, 33), ">?w1         exit 7  claude 5m  │");
+  assertEquals(rows[4].slice(0, 33), "  a-very-lon killed  pi     1d  │");
+  assertEquals(rows[5].slice(0, 33), " ".repeat(32) + "│");
   // The pane: the session's screen, each line cut to the pane.
-  assertEquals(rows[2].slice(27).trimEnd(), "$ make");
-  assertEquals(rows[3].slice(27), "x".repeat(53));
-  assertEquals(rows[5].slice(27).trimEnd(), "    BOX");
-  assertEquals(rows[23].trimEnd(), " ↑↓ select  enter reopen  a answer  t tell  x kill  q quit");
+  assertEquals(rows[2].slice(33).trimEnd(), "$ make");
+  assertEquals(rows[3].slice(33), "x".repeat(47));
+  assertEquals(rows[5].slice(33).trimEnd(), "    BOX");
+  assertEquals(rows[23].trimEnd(), " ↑↓ select  n next ask  enter reopen  a answer  t tell  x kill  q quit");
 });
 
 Deno.test("renderFrame: with colour the title and selection are reversed, ended sessions dimmed, widths kept", () => {
@@ -95,16 +96,25 @@ Deno.test("renderFrame: with colour the title and selection are reversed, ended 
   const stuck = rowsOf(renderFrame(frame({
     colour: true,
     selected: 0,
-    sessions: [frame().sessions[0], { id: "w2", state: "stuck", age: "20m", ask: false, live: true }],
+    sessions: [frame().sessions[0], { id: "w2", state: "stuck", runner: "pi", age: "20m", ask: false, live: true }],
   })));
-  assertEquals(stuck[3].slice(0, 27), "  w2          stuck   20m │", "not dimmed: it runs");
+  assertEquals(stuck[3].slice(0, 33), "  w2         stuck   pi     20m │", "not dimmed: it runs");
   assert(!new RegExp(`${ESC}\\[[34]\\d`).test(rows.join("")), "attributes only, no colours");
+});
+
+Deno.test("renderFrame: a coloured pane line (the pulse log) keeps the pane's width, cut or padded", () => {
+  const rows = rowsOf(
+    renderFrame(frame({ pane: [`12:00:00 \x1b[33mpause   \x1b[39m ${"p".repeat(60)}`, "\x1b[36mup\x1b[39m"] })),
+  );
+  for (const [i, r] of rows.entries()) assertEquals(visible(r), 80, `row ${i}: ${JSON.stringify(r)}`);
+  assertEquals(rows[2].slice(33), `12:00:00 \x1b[33mpause   \x1b[39m ${"p".repeat(29)}`);
+  assertEquals(rows[3].slice(33), `\x1b[36mup\x1b[39m${" ".repeat(45)}`);
 });
 
 Deno.test("renderFrame: more sessions than rows, a small terminal and an empty model keep the frame's size", () => {
   const many = Array.from(
     { length: 40 },
-    (_, i) => ({ id: `w${i}`, state: "busy", age: "1s", ask: false, live: true }),
+    (_, i) => ({ id: `w${i}`, state: "busy", runner: "pi", age: "1s", ask: false, live: true }),
   );
   for (const f of [frame({ sessions: many, selected: 30 }), frame({ cols: 60, rows: 10 }), frame({ sessions: [] })]) {
     const rows = rowsOf(renderFrame(f));
@@ -146,10 +156,10 @@ Deno.test("SessionScreen replays clears and cursor moves, and picks up what the 
 Deno.test("renderFrame: the list scrolls to keep the selected session visible", () => {
   const many = Array.from(
     { length: 40 },
-    (_, i) => ({ id: `w${i}`, state: "busy", age: "1s", ask: false, live: true }),
+    (_, i) => ({ id: `w${i}`, state: "busy", runner: "pi", age: "1s", ask: false, live: true }),
   );
   const rows = rowsOf(renderFrame(frame({ sessions: many, selected: 30 })));
-  const listed = rows.slice(2, 23).map((r) => r.slice(0, 26));
+  const listed = rows.slice(2, 23).map((r) => r.slice(0, 32));
   assert(listed.some((r) => r.startsWith(">") && r.includes("w30")), listed.join("\n"));
   assert(!listed.some((r) => r.includes(" w0 ")), "the top of the list scrolled away");
 });
