@@ -233,6 +233,21 @@ export type GuardEnv =
   | "LOOOP_PLAYBOOK_KEEP"
   | "LOOOP_WORKER_STUCK_SECS";
 
+/** The settings in force as `_ state` shows them, by their config names. */
+export function limitsView(l: GuardLimits): Record<string, number> {
+  return {
+    max_decides_per_hour: l.caps.perHour,
+    max_decides_per_day: l.caps.perDay,
+    max_next_interval_s: l.maxNextIntervalS,
+    tick_timeout_s: l.tickTimeoutS,
+    noop_ttl_s: l.noopTtlS,
+    flap_streak: l.flapStreak,
+    runner_retries: l.runnerRetries,
+    playbook_keep: l.playbookKeep,
+    worker_stuck_s: l.workerStuckS,
+  };
+}
+
 /** Live workers at most: max_workers, or LOOOP_MAX_WORKERS when it is a whole number from 1. */
 export function maxWorkers(config: Config, env: (name: "LOOOP_MAX_WORKERS") => string | undefined): number {
   const text = env("LOOOP_MAX_WORKERS")?.trim() ?? "";

@@ -201,6 +201,10 @@ export const PulseNotesSchema = z.object({
   sensor_ran: z.record(z.string(), z.object({ at: isoTime, every_s: z.number().positive() })).optional(),
   /** a usage or rate limit the runner reported: no decide until `until` */
   runner_limit: z.object({ until: isoTime, reason: z.string(), runner: z.string() }).optional(),
+  /** the settings the pulse holds to, env overrides applied (core/guards.ts limitsView), for `_ state` */
+  limits: z.record(z.string(), z.number()).optional(),
+  /** the next_interval_s whose clamp was journaled last, to journal a clamp once */
+  clamp_journaled: z.number().optional(),
   /** today's receipts (local day): what every beat did and spent */
   today: z.object({
     day: z.string(),

@@ -16,6 +16,7 @@ import {
   decideCapGuard,
   type GuardLimits,
   guardLimits,
+  limitsView,
   neglectedGoal,
   noopTtlDue,
   pausedGuard,
@@ -109,6 +110,11 @@ export async function runBeat(ctx: BeatContext): Promise<BeatResult> {
   log("debug", "beat.start", "beat");
   const read = await readPulseState(dd, ctx.now());
   const beat: Beat = { ctx, read, state: read.state, decides: 0, spendUsd: 0 };
+  // The settings this pulse holds to (env overrides applied), for `_ state`.
+  const limits = limitsView(ctx.limits);
+  if (JSON.stringify(beat.state.notes.limits) !== JSON.stringify(limits)) {
+    beat.state = { ...beat.state, notes: { ...beat.state.notes, limits } };
+  }
   let result: BeatResult | undefined;
   try {
     result = await beatSteps(beat);
@@ -556,14 +562,21 @@ async function act(beat: Beat, world: World, move: Move, runId: string, sb: Sand
   // A noop looked at the goal FAIRNESS named: it counts as acted on, so FAIRNESS moves on.
   if (move.action === "noop" && beat.fairness) await stampGoalActivity(dd, beat.fairness, ctx.now());
   ctx.log("info", "move.done", outcome.journal.replace(/^- \S+ \S+ /, ""), { action: move.action, run_id: runId });
-  return {
-    kind: "moved",
-    move,
-    journal: outcome.journal,
-    nextIntervalS: move.next_interval_s !== undefined
-      ? clampInterval(move.next_interval_s, ctx.limits.maxNextIntervalS)
-      : undefined,
-  };
+  let nextIntervalS: number | undefined;
+  if (move.next_interval_s !== undefined) {
+    nextIntervalS = clampInterval(move.next_interval_s, ctx.limits.maxNextIntervalS);
+    // A wait outside 5..max_next_interval_s is clamped; said once per value asked for.
+    if (nextIntervalS !== move.next_interval_s && beat.state.notes.clamp_journaled !== move.next_interval_s) {
+      await appendJournal(
+        dd,
+        ctx.now(),
+        `next_interval_s ${move.next_interval_s} is outside 5..${ctx.limits.maxNextIntervalS} ` +
+          `(max_next_interval_s): the next beat comes in ${nextIntervalS}s; a longer wait is a schedule (write_schedule)`,
+      );
+      beat.state.notes = { ...beat.state.notes, clamp_journaled: move.next_interval_s };
+    }
+  }
+  return { kind: "moved", move, journal: outcome.journal, nextIntervalS };
 }
 
 /** A failed decide or a refused move: counted for backoff, journaled unless it repeats the last one. */

@@ -84,6 +84,8 @@ export type StateDoc = {
     runner_limit: { runner: string; until: string; reason: string } | null;
     /** sensors with a `looop:interval` header: their last run, and when the next may come */
     sensor_intervals: { sensor: string; every_s: number; last_run: string; next_run: string }[];
+    /** the settings the pulse held to at its last beat, env overrides applied (null before any beat) */
+    limits: Record<string, number> | null;
   };
   /** today's receipts (local day): every beat counted, pauses by the guard that paused it */
   today: Omit<Today, "day">;
@@ -230,6 +232,7 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
         }
         : null,
       flapping: notes.flapping,
+      limits: notes.limits ?? null,
       sensor_intervals: notes.sensor_runs.map((r) => ({
         sensor: r.sensor,
         every_s: r.every_s,

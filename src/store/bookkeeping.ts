@@ -16,6 +16,8 @@ export type NotesView = {
   /** sensors with a `looop:interval` header: when each last ran, and how often it may */
   sensor_runs: { sensor: string; at: string; every_s: number }[];
   today?: Today;
+  /** the settings the pulse holds to, by their config names */
+  limits?: Record<string, number>;
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -38,6 +40,7 @@ export async function readNotesView(dd: DataDir): Promise<NotesView> {
       : [],
   };
   if (typeof v.sandbox === "string") out.sandbox = v.sandbox;
+  if (isObject(v.limits) && Object.values(v.limits).every(isCount)) out.limits = v.limits as Record<string, number>;
   if (isObject(v.sensor_ran)) {
     for (const [sensor, r] of Object.entries(v.sensor_ran)) {
       if (isObject(r) && typeof r.at === "string" && isCount(r.every_s)) {

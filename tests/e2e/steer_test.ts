@@ -78,7 +78,14 @@ Deno.test("_ state --json has its stable shape; _ state prints a readable summar
     assertEquals([s.readings, s.asks, s.sessions, s.claims, s.journal], [{}, [], [], [], []]);
     assertEquals(s.spend, { today_usd: 0, budget_usd: null });
     assertEquals(s.decides, { last_hour: 0, last_day: 0 });
-    assertEquals(s.guards, { backoff: null, noop: null, flapping: [], runner_limit: null, sensor_intervals: [] });
+    assertEquals(s.guards, {
+      backoff: null,
+      noop: null,
+      flapping: [],
+      runner_limit: null,
+      sensor_intervals: [],
+      limits: null,
+    });
     assertEquals(s.today, { beats: 0, skips: 0, decides: 0, failures: 0, pauses: {}, spend_usd: 0 });
 
     // A body that starts with "---" (frontmatter) works inline, with or without `--`.

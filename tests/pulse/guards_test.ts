@@ -204,3 +204,25 @@ Deno.test("receipts: every beat leaves a receipt line; _ state counts today; loo
     );
   });
 });
+
+Deno.test("next_interval_s over max_next_interval_s is clamped, journaled once; _ state shows the settings in force", async () => {
+  await withLab({}, async (lab) => {
+    const env = { LOOOP_MAX_NEXT_INTERVAL: "60", LOOOP_NOOP_TTL: "900" };
+    await lab.replies(
+      { action: "noop", reason: "later", next_interval_s: 3600 },
+      { action: "noop", reason: "later again", next_interval_s: 3600 },
+    );
+    const first = await lab.beatExpect(0, "moved", env);
+    assertEquals(first.result?.nextIntervalS, 60);
+    await lab.beatExpect(0, "moved", env); // a next_interval_s makes the next beat decide
+    assertEquals(
+      countMatching(
+        await lab.journal(),
+        /next_interval_s 3600 is outside 5\.\.60 \(max_next_interval_s\): the next beat comes in 60s/,
+      ),
+      1,
+    );
+    const limits = JSON.parse((await lab.ok(["_", "state", "--json"])).stdout).guards.limits;
+    assertEquals([limits.max_next_interval_s, limits.noop_ttl_s, limits.max_decides_per_hour], [60, 900, 30]);
+  });
+});
