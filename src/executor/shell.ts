@@ -13,7 +13,7 @@ import { readStateFile } from "../store/read.ts";
 import { type ActionWal, ActionWalSchema, type ShellOutput } from "../core/schemas.ts";
 import { sandboxDenied, tailOf } from "../core/shell.ts";
 import { runConfined, type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
-import { type RunOptions, type RunOutcome, runProcess } from "../sys/spawn.ts";
+import { type RunOptions, type RunOutcome, runProcess, type RunResult } from "../sys/spawn.ts";
 import { appendJournal } from "../store/journal.ts";
 import type { DataDir } from "../store/layout.ts";
 import type { ExecContext, MoveOutcome } from "./files.ts";
@@ -27,6 +27,31 @@ export const RUN_SHELL_TIMEOUT_S = 300;
 /** How much of a run_shell's stdout and of its stderr the next prompt shows (their ends). */
 export const SHELL_TAIL_CHARS = 2000;
 
+/**
+ * One command the sandbox verdict let run (run_shell, a worker's verify): in the data dir, with the
+ * minimal environment (SPEC §10: no API key or token of the user's reaches it), a timeout, and its
+ * output capped; inside the OS sandbox when `run` is "confined".
+ */
+export async function runScreenedCommand(
+  dd: DataDir,
+  cmd: string,
+  run: "confined" | "unconfined",
+  opts: { passEnv: string[]; net: string[]; timeoutS: number; signal?: AbortSignal },
+): Promise<RunResult> {
+  await ensureOwnDir(dd.tmpDir);
+  const env = minimalEnv(opts.passEnv, { LOOOP_DATA_DIR: dd.root, TMPDIR: dd.tmpDir });
+  const how: Omit<RunOptions, "env"> = {
+    cwd: dd.root,
+    timeoutMs: opts.timeoutS * 1000,
+    maxStdoutBytes: 1024 * 1024,
+    stderrTailBytes: 16 * 1024,
+    signal: opts.signal,
+  };
+  return run === "confined"
+    ? await runConfined(cmd, { net: opts.net, env }, how)
+    : await runProcess(["bash", "-c", cmd], { ...how, env, clearEnv: true });
+}
+
 export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: ShellOptions): Promise<MoveOutcome> {
   const refusal = gateMove(move, ctx.limits);
   if (refusal) return { kind: "refused", refusal };
@@ -37,19 +62,7 @@ export async function executeRunShell(move: ShellMove, ctx: ExecContext, opts: S
   const { dd } = ctx;
   const wal: ActionWal = { run_id: opts.runId, action: "run_shell", cmd: move.cmd, ts: ctx.now.toISOString() };
   await writeFileAtomic(dd.actionWal, JSON.stringify(wal) + "\n", 0o600);
-  await ensureOwnDir(dd.tmpDir);
-  // The minimal environment (SPEC §10): no API key or token of the user's reaches the command.
-  const env = minimalEnv(ctx.screen.passEnv, { LOOOP_DATA_DIR: dd.root, TMPDIR: dd.tmpDir });
-  const run: Omit<RunOptions, "env"> = {
-    cwd: dd.root,
-    timeoutMs: opts.timeoutS * 1000,
-    maxStdoutBytes: 1024 * 1024,
-    stderrTailBytes: 16 * 1024,
-    signal: opts.signal,
-  };
-  const r = verdict.run === "confined"
-    ? await runConfined(move.cmd, { net: opts.net, env }, run)
-    : await runProcess(["bash", "-c", move.cmd], { ...run, env, clearEnv: true });
+  const r = await runScreenedCommand(dd, move.cmd, verdict.run, { ...opts, passEnv: ctx.screen.passEnv });
   const dir = `${dd.runsDir}/${opts.runId}`;
   await ensureDir(dir, 0o700);
   const o = r.outcome;

@@ -6,12 +6,9 @@
 import { IRREVERSIBLE_MESSAGE, irreversibleMatch } from "../core/irreversible.ts";
 import type { SessionVerify } from "../core/schemas.ts";
 import { tailOf } from "../core/shell.ts";
-import { minimalEnv } from "../sys/env.ts";
-import { ensureOwnDir } from "../sys/fs.ts";
-import { runConfined, type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
-import { type RunOptions, runProcess } from "../sys/spawn.ts";
+import { type Sandbox, sandboxVerdict } from "../sys/sandbox.ts";
 import type { DataDir } from "../store/layout.ts";
-import { outcomeStatus } from "./shell.ts";
+import { outcomeStatus, runScreenedCommand } from "./shell.ts";
 
 /** How much of a verify's output is kept, for `sys-sessions` and the prompt (its end). */
 export const VERIFY_TAIL_CHARS = 2000;
@@ -39,18 +36,7 @@ export async function runVerify(dd: DataDir, cmd: string, opts: VerifyOptions, n
   if (hit) return notRun(`${hit}: ${IRREVERSIBLE_MESSAGE}`);
   const verdict = sandboxVerdict(opts.sandbox, "move");
   if (verdict.run === "refused") return notRun(verdict.reason);
-  await ensureOwnDir(dd.tmpDir);
-  const env = minimalEnv(opts.passEnv, { LOOOP_DATA_DIR: dd.root, TMPDIR: dd.tmpDir });
-  const run: Omit<RunOptions, "env"> = {
-    cwd: dd.root,
-    timeoutMs: opts.timeoutS * 1000,
-    maxStdoutBytes: 1024 * 1024,
-    stderrTailBytes: 16 * 1024,
-    signal: opts.signal,
-  };
-  const r = verdict.run === "confined"
-    ? await runConfined(cmd, { net: opts.net, env }, run)
-    : await runProcess(["bash", "-c", cmd], { ...run, env, clearEnv: true });
+  const r = await runScreenedCommand(dd, cmd, verdict.run, opts);
   const o = r.outcome;
   const status = outcomeStatus(o, opts.timeoutS);
   const out = new TextDecoder().decode(r.stdout).trimEnd();

@@ -75,34 +75,27 @@ export async function lockShared(path: string): Promise<Held> {
  * (a shared taker meanwhile waits for that instant only). A missing file is held by nobody.
  */
 export function isLockInUse(path: string): Promise<boolean> {
-  assertNoLink(path);
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return Promise.resolve(false);
-    throw fsError(e, "read", path);
-  }
-  try {
-    return Promise.resolve(!file.tryLockSync(true));
-  } finally {
-    file.close();
-  }
+  return Promise.resolve(probeFails(path, true));
 }
 
 /** Is an exclusive lock on `path` held by someone (another process, or another descriptor)? */
 export function isLockHeld(path: string): Promise<boolean> {
+  // A shared probe: it fails only while an exclusive holder lives, and never blocks other probes.
+  return Promise.resolve(probeFails(path, false));
+}
+
+/** Does a lock of this kind on `path`, taken and let go at once, fail? A missing file: no. */
+function probeFails(path: string, exclusive: boolean): boolean {
   assertNoLink(path);
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return Promise.resolve(false);
+    if (e instanceof Deno.errors.NotFound) return false;
     throw fsError(e, "read", path);
   }
   try {
-    // A shared probe: it fails only while an exclusive holder lives, and never blocks other probes.
-    return Promise.resolve(!file.tryLockSync(false));
+    return !file.tryLockSync(exclusive);
   } finally {
     file.close();
   }
