@@ -7,7 +7,6 @@ import type { Config } from "./config.ts";
 import type { WorldView } from "./diff.ts";
 import type { Backoff, PulseNotes } from "./schemas.ts";
 import { localDay } from "./time.ts";
-import { workerStuckS } from "./health.ts";
 
 /** What the pulse keeps between beats (store/pulse_state.ts reads and writes it). */
 export type PulseState = { lastHash?: string; backoff?: Backoff; lastDecide?: WorldView; notes: PulseNotes };
@@ -254,13 +253,16 @@ export function maxWorkers(config: Config, env: (name: "LOOOP_MAX_WORKERS") => s
   return /^[1-9]\d*$/.test(text) ? Number(text) : config.max_workers;
 }
 
+/** An env override's number: `text` when it is a finite number at or above `least`, else `fallback`. */
+export function envNumber(text: string | undefined, fallback: number, least = Number.MIN_VALUE): number {
+  const t = text?.trim();
+  const v = Number(t);
+  return t && Number.isFinite(v) && v >= least ? v : fallback;
+}
+
 /** The guards' settings: an env override wins when it is a number at or above the setting's least value. */
 export function guardLimits(config: Config, env: (name: GuardEnv) => string | undefined): GuardLimits {
-  const n = (name: GuardEnv, fallback: number, least = Number.MIN_VALUE) => {
-    const text = env(name)?.trim();
-    const v = Number(text);
-    return text && Number.isFinite(v) && v >= least ? v : fallback;
-  };
+  const n = (name: GuardEnv, fallback: number, least?: number) => envNumber(env(name), fallback, least);
   return {
     caps: {
       perHour: Math.max(1, Math.floor(n("LOOOP_MAX_DECIDES_PER_HOUR", config.max_decides_per_hour, 1))),
@@ -275,7 +277,7 @@ export function guardLimits(config: Config, env: (name: GuardEnv) => string | un
     playbookKeep: /^\d+$/.test(env("LOOOP_PLAYBOOK_KEEP") ?? "")
       ? Number(env("LOOOP_PLAYBOOK_KEEP"))
       : config.playbook_keep,
-    workerStuckS: workerStuckS(env("LOOOP_WORKER_STUCK_SECS"), config.worker_stuck_s),
+    workerStuckS: n("LOOOP_WORKER_STUCK_SECS", config.worker_stuck_s, 1),
   };
 }
 

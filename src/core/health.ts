@@ -4,6 +4,7 @@
  * ask, and stuck when it is silent past the threshold with no ask; an ended one is how it ended.
  * Pure: the caller passes the last output time and `now`.
  */
+import { envNumber } from "./guards.ts";
 
 /** Seconds of silence after which a live worker with no pending ask is stuck (LOOOP_WORKER_STUCK_SECS). */
 export const DEFAULT_WORKER_STUCK_S = 900;
@@ -39,9 +40,7 @@ export function healthOf(f: HealthFacts, now: Date, stuckS: number): WorkerHealt
   }
 }
 
-/** The stuck threshold: the environment's value when it is a number ≥ 1, else the configured one. */
+/** The stuck threshold: the environment's value when it is a number ≥ 1, else the configured one (as guardLimits reads it). */
 export function workerStuckS(envText: string | undefined, configured: number): number {
-  const text = envText?.trim();
-  const v = Number(text);
-  return text && Number.isFinite(v) && v >= 1 ? v : configured;
+  return envNumber(envText, configured, 1);
 }

@@ -83,11 +83,15 @@ export function schedulesReading(entries: ScheduleEntry[], now: Date): Reading {
       continue;
     }
     const s = e.schedule;
-    const next = nextDue(s, now)?.toISOString() ?? null;
-    detail[e.name] = s.kind === "once"
-      ? { kind: "once", due: s.due, state: scheduleSignal(s, now), note: s.note }
-      : { kind: "every", every_s: s.every_s, period: scheduleSignal(s, now), next, note: s.note };
-    signal[e.name] = scheduleSignal(s, now);
+    const state = scheduleSignal(s, now);
+    detail[e.name] = s.kind === "once" ? { kind: "once", due: s.due, state, note: s.note } : {
+      kind: "every",
+      every_s: s.every_s,
+      period: state,
+      next: nextDue(s, now)?.toISOString() ?? null,
+      note: s.note,
+    };
+    signal[e.name] = state;
   }
   return { signal, detail };
 }

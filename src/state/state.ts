@@ -4,7 +4,7 @@
  * an empty Deno script (bench/state_bench.ts).
  */
 import { spentToday } from "../core/cost.ts";
-import type { Today } from "../core/receipts.ts";
+import { emptyToday, type Today } from "../core/receipts.ts";
 import type { Ask } from "../core/schemas.ts";
 import { sha256Hex } from "../core/world.ts";
 import { localDay } from "../core/time.ts";
@@ -125,7 +125,30 @@ async function readBudget(dd: DataDir): Promise<{ budget: number | null; error: 
 
 /** The silence after which a live worker with no ask is stuck: LOOOP_WORKER_STUCK_SECS, else worker_stuck_s. */
 export async function stuckThreshold(dd: DataDir): Promise<number> {
-  return workerStuckS(env("LOOOP_WORKER_STUCK_SECS"), (await readBudget(dd)).stuckS);
+  return stuckOf(await readBudget(dd));
+}
+
+const stuckOf = (budget: { stuckS: number }) => workerStuckS(env("LOOOP_WORKER_STUCK_SECS"), budget.stuckS);
+
+/** The pulse as `_ state` and watch's status line show it. */
+function pulseView(
+  up: boolean,
+  meta: SessionView["meta"],
+  flight: { runner: string; since: string; run_id: string } | undefined,
+  paused: { since: string; reason: string } | undefined,
+): StateDoc["pulse"] {
+  return {
+    up,
+    runner: up ? meta?.runner || null : null,
+    decide: up && flight ? { runner: flight.runner, since: flight.since, run_id: flight.run_id } : null,
+    paused: paused ?? null,
+  };
+}
+
+/** The runner's usage limit while it still holds (a past one is over). */
+function activeLimit(notes: { runner_limit?: NonNullable<StateDoc["guards"]["runner_limit"]> }, now: Date) {
+  const l = notes.runner_limit;
+  return l && Date.parse(l.until) > now.getTime() ? l : null;
 }
 
 /** Every session as a row, with its health (a broken config counts as the default threshold). */
@@ -197,17 +220,12 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
     readPause(dd),
     readJson(dd.tickBackoff),
   ]);
-  const rows = sessionRowsOf(sessions, asks, now, workerStuckS(env("LOOOP_WORKER_STUCK_SECS"), budget.stuckS));
+  const rows = sessionRowsOf(sessions, asks, now, stuckOf(budget));
   const live = new Set(rows.filter((s) => s.state === "running").map((s) => s.id));
   return {
     data_dir: dd.root,
     config: { path: dd.configPath, error: budget.error },
-    pulse: {
-      up: pulseUp,
-      runner: pulseUp ? pulseMeta?.runner || null : null,
-      decide: pulseUp && flight ? { runner: flight.runner, since: flight.since, run_id: flight.run_id } : null,
-      paused: paused ?? null,
-    },
+    pulse: pulseView(pulseUp, pulseMeta, flight, paused),
     sandbox: notes.sandbox ?? null,
     world_hash: world.hash,
     last_tick_hash: lastHash?.trim() || null,
@@ -239,14 +257,10 @@ export async function readState(dd: DataDir, now: Date): Promise<StateDoc> {
         last_run: r.at,
         next_run: new Date(Date.parse(r.at) + r.every_s * 1000).toISOString(),
       })),
-      runner_limit: notes.runner_limit && Date.parse(notes.runner_limit.until) > now.getTime()
-        ? notes.runner_limit
-        : null,
+      runner_limit: activeLimit(notes, now),
     },
     today: (() => {
-      const t = notes.today?.day === localDay(now) ? notes.today : undefined;
-      const { day: _, ...counts } = t ??
-        { day: "", beats: 0, skips: 0, decides: 0, failures: 0, pauses: {}, spend_usd: 0 };
+      const { day: _, ...counts } = notes.today?.day === localDay(now) ? notes.today : emptyToday(localDay(now));
       return counts;
     })(),
     journal,
@@ -316,15 +330,9 @@ export async function readWatchStatus(
   if (cache.ledger?.key !== key || cache.ledger.day !== day) {
     cache.ledger = { key, day, usd: spentToday((await readLedger(dd)).records, now) };
   }
-  const limit = notes.runner_limit;
   return {
-    pulse: {
-      up,
-      runner: up ? meta?.runner || null : null,
-      decide: up && flight ? { runner: flight.runner, since: flight.since, run_id: flight.run_id } : null,
-      paused: paused ?? null,
-    },
-    runner_limit: limit && Date.parse(limit.until) > now.getTime() ? limit : null,
+    pulse: pulseView(up, meta, flight, paused),
+    runner_limit: activeLimit(notes, now),
     spend: { today_usd: cache.ledger.usd, budget_usd: budget.budget },
     last_decide: notes.decides.length ? notes.decides.reduce((a, b) => (a > b ? a : b)) : null,
   };
