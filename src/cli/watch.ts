@@ -4,7 +4,6 @@
  * event); otherwise `watch <id>` streams its plain log until the session ends.
  */
 import type { Command } from "@commander-js/extra-typings";
-import stripAnsi from "strip-ansi";
 import { formatAge } from "../core/duration.ts";
 import { Exit, LooopError } from "../core/errors.ts";
 import { type Key, paneSize, parseKeys, renderFrame, type SessionLine } from "./ui/tui.ts";
@@ -16,12 +15,17 @@ import { isSessionAlive, lastOutput, PULSE_ID, sessionFiles, type SessionView } 
 import { DEFAULT_WORKER_STUCK_S, healthOf } from "../core/health.ts";
 import { readWatchStatus, stuckThreshold, type WatchStatus } from "../state/state.ts";
 import { statusLine } from "./ui/status.ts";
-import { exists, readBytesIfExists, readFrom, statIfExists } from "../sys/fs.ts";
+import { exists, readFrom, statIfExists } from "../sys/fs.ts";
 import { PulseLog } from "./ui/pulse_log.ts";
+import { PlainText } from "./ui/plain.ts";
 import { useColour } from "../sys/env.ts";
+import type { SessionScreen } from "../supervisor/screen.ts";
+import { DEFAULT_COLS, DEFAULT_ROWS } from "../supervisor/start.ts";
 import { dataDir, workers } from "./context.ts";
 
-const HELP = " ↑↓ select  n next ask  enter reopen  a answer  t tell  x kill  q quit";
+const HELP = " ↑↓ select  PgUp/PgDn scroll  n next ask  enter reopen  a answer  t tell  x kill  q quit";
+/** Lines one turn of the mouse wheel scrolls. */
+const WHEEL_LINES = 3;
 
 /** The pulse first, then workers, longest-running first. */
 function ordered(sessions: SessionView[]): SessionView[] {
@@ -33,48 +37,57 @@ function ordered(sessions: SessionView[]): SessionView[] {
   return [...pulse, ...workers];
 }
 
-/**
- * Cursor-forward (CSI n C) as the n spaces it leaves on a screen: agent UIs move the cursor over
- * a gap instead of printing blanks, and stripping the sequence would glue the words together.
- */
-const CURSOR_FORWARD = new RegExp(`${String.fromCharCode(27)}\\[(\\d*)C`, "g");
-const spaced = (text: string) =>
-  text.replace(CURSOR_FORWARD, (_, n: string) => " ".repeat(Math.min(Math.max(1, Number(n) || 1), 1000)));
-
 async function streamLog(dd: DataDir, id: string): Promise<void> {
   const f = sessionFiles(dd, id);
   if (!(await exists(f.dir))) throw new LooopError(`no session '${id}'`, "see `looop _ sessions`", Exit.refused);
   let offset = 0;
-  let carry = ""; // an escape sequence cut in two by a read waits for its end
+  const plain = new PlainText();
   const dec = new TextDecoder();
   const out = new TextEncoder();
   while (true) {
     const alive = await isSessionAlive(dd, id);
-    const data = await readBytesIfExists(f.output).catch(() => new Uint8Array());
-    if (data.length > offset) {
-      let text = carry + dec.decode(data.subarray(offset), { stream: true });
-      offset = data.length;
-      const esc = text.lastIndexOf("\x1b");
-      // strip-ansi removes only complete sequences: one it leaves in place is cut off.
-      carry = esc >= 0 && stripAnsi(text.slice(esc)).startsWith("\x1b") ? text.slice(esc) : "";
-      if (carry) text = text.slice(0, esc);
-      await Deno.stdout.write(out.encode(stripAnsi(spaced(text))));
-    } else if (!alive) return;
+    // Only what the log gained: a long log is read once, a megabyte at a time.
+    const data = await readFrom(f.output, offset, 1 << 20).catch(() => undefined) ?? new Uint8Array();
+    if (data.length) {
+      offset += data.length;
+      await Deno.stdout.write(out.encode(plain.feed(dec.decode(data, { stream: true }))));
+      continue;
+    }
+    if (!alive) return;
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-/** What the pane shows: a worker's screen (SessionScreen), or the pulse's log as readable lines. */
-type Pane = { update(): Promise<boolean>; lines(): string[]; dispose(): void };
+/**
+ * What the pane shows: a worker's screen (SessionScreen), or the pulse's log as readable lines.
+ * Either scrolls back through what it keeps; `note` is for the pane's title.
+ */
+type Pane = {
+  /** Read one step of what the log gained; true when something new arrived. */
+  update(): Promise<boolean>;
+  view(rows: number, cols: number): string[];
+  /** Scroll by `lines` (negative: back in time), or to the oldest line kept, or back to the live view. */
+  scroll(by: number | "oldest" | "live"): void;
+  note(): string;
+  dispose(): void;
+};
 
 /** How much of a long pulse log the pane reads when it opens: the tail, not the whole history. */
 const PULSE_LOG_TAIL_BYTES = 256 * 1024;
+/** A log still this far from replayed is named in the pane's title, with how far the replay got. */
+const REPLAY_NOTE_BYTES = 256 * 1024;
+/** Worker screens kept while another session is shown, so going back replays only new bytes. */
+const SCREENS_KEPT = 8;
+
+const scrolledNote = (back: number) => back > 0 ? `${back} lines back · End: live` : "";
 
 /** The pulse's output.log, read as it grows and folded into one line per event (ui/pulse_log.ts). */
-function pulseLogPane(path: string, rows: number, cols: number, colour: boolean): Pane {
+function pulseLogPane(path: string, colour: boolean): Pane {
   const log = new PulseLog();
   const dec = new TextDecoder();
   let offset: number | undefined;
+  let back = 0;
+  let rowsShown = 1;
   return {
     async update() {
       if (offset === undefined) {
@@ -93,11 +106,57 @@ function pulseLogPane(path: string, rows: number, cols: number, colour: boolean)
       const bytes = await readFrom(path, offset, 1 << 20).catch(() => undefined);
       if (!bytes?.length) return false;
       offset += bytes.length;
+      const before = log.backLimit(rowsShown);
       log.feed(dec.decode(bytes, { stream: true }));
+      // Scrolled back, the view stays on the lines being read while new ones arrive below.
+      if (back > 0) back = Math.min(back + log.backLimit(rowsShown) - before, log.backLimit(rowsShown));
       return true;
     },
-    lines: () => log.tail(rows, cols, colour),
+    view(rows, cols) {
+      rowsShown = rows;
+      back = Math.min(back, log.backLimit(rows));
+      return log.tail(rows, cols, colour, back);
+    },
+    scroll(by) {
+      const limit = log.backLimit(rowsShown);
+      back = by === "live" ? 0 : by === "oldest" ? limit : Math.min(limit, Math.max(0, back - by));
+    },
+    note: () => scrolledNote(back),
     dispose() {},
+  };
+}
+
+/** A worker's screen, emulated at its own terminal size; the pane shows the part that fits. */
+type WorkerPane = Pane & { screen: SessionScreen };
+function workerPane(screen: SessionScreen): WorkerPane {
+  let top: number | undefined; // the first line shown when scrolled back; undefined: the live view
+  let liveTop = 0;
+  const mb = (n: number) => (n / (1 << 20)).toFixed(1);
+  return {
+    screen,
+    update: () => screen.update(),
+    view(rows, cols) {
+      const v = screen.view(rows, cols, top);
+      liveTop = v.liveTop;
+      top = top === undefined || v.top >= v.liveTop ? undefined : v.top;
+      return v.lines;
+    },
+    scroll(by) {
+      if (by === "live") top = undefined;
+      else if (by === "oldest") top = 0;
+      else {
+        const next = (top ?? liveTop) + by;
+        top = next >= liveTop ? undefined : Math.max(0, next);
+      }
+    },
+    note() {
+      const p = screen.progress();
+      const parts = [`${screen.cols}×${screen.rows}`];
+      if (top !== undefined) parts.push(scrolledNote(liveTop - top));
+      if (p.size - p.read > REPLAY_NOTE_BYTES) parts.push(`replaying ${mb(p.read)} of ${mb(p.size)} MB`);
+      return parts.join(" · ");
+    },
+    dispose: () => screen.dispose(),
   };
 }
 
@@ -119,24 +178,62 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   const statusCache = {};
   let selectedId = initial;
   let screen: Pane | undefined;
+  /** Panes opened before, most recently shown last: worker screens keep their replay. */
+  const kept = new Map<string, Pane>();
   let mode: Mode = { kind: "normal" };
   let message = "";
   let quit = false;
   const enc = new TextEncoder();
-  const write = (s: string) => Deno.stdout.writeSync(enc.encode(s));
+  const write = (s: string) => {
+    if (!quit) Deno.stdout.writeSync(enc.encode(s));
+  };
 
-  const open = async (id: string | undefined) => {
-    screen?.dispose();
+  /** Show session `id`'s pane: the kept one, or a new one (`fresh`: replayed from the start). */
+  const open = async (id: string | undefined, fresh = false) => {
     screen = undefined;
     if (!id) return;
-    const pane = paneSize(cols, rows);
-    if (id === PULSE_ID) {
-      screen = pulseLogPane(sessionFiles(dd, PULSE_ID).output, pane.rows, pane.cols, colour);
-      return;
+    let pane = kept.get(id);
+    if (pane && fresh) {
+      pane.dispose();
+      pane = undefined;
     }
-    screen = await ws.screen(id, pane.cols, pane.rows);
-    if (id !== PULSE_ID && (await isSessionAlive(dd, id))) {
-      await ws.resize(id, pane.cols, pane.rows).catch(() => {});
+    kept.delete(id);
+    if (!pane) {
+      if (id === PULSE_ID) pane = pulseLogPane(sessionFiles(dd, PULSE_ID).output, colour);
+      else {
+        // At the session's own terminal size, never the pane's: a full-screen program's screen
+        // replays as it drew it; the pane shows the part that fits.
+        const meta = sessions.find((s) => s.id === id)?.meta;
+        pane = workerPane(await ws.screen(id, meta?.cols ?? DEFAULT_COLS, meta?.rows ?? DEFAULT_ROWS));
+      }
+    }
+    kept.set(id, pane);
+    for (const [old, p] of kept) {
+      if (kept.size <= SCREENS_KEPT) break;
+      p.dispose();
+      kept.delete(old);
+    }
+    if (selectedId === id) screen = pane;
+    pump();
+  };
+
+  /**
+   * Replay what the selected pane's log gained, off the input path: keys are read and drawn while
+   * it runs (the emulator parses in time slices), and each step ends with a redraw.
+   */
+  let pumping = false;
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (!quit && screen) {
+        const pane = screen;
+        const got = await pane.update();
+        if (pane === screen) draw();
+        if (!got && pane === screen) break;
+      }
+    } finally {
+      pumping = false;
     }
   };
 
@@ -154,8 +251,13 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
         selectedId = first;
         await open(selectedId);
       }
+    } else if (!screen) await open(selectedId);
+    // A session whose terminal was resized since: its emulator follows from the bytes to come.
+    for (const s of sessions) {
+      const pane = kept.get(s.id);
+      if (pane && "screen" in pane && s.meta) (pane as WorkerPane).screen.resize(s.meta.cols, s.meta.rows);
     }
-    await screen?.update();
+    pump();
   };
 
   const draw = () => {
@@ -190,14 +292,16 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     } else if (mode.kind === "tell") bottom = ` tell ${mode.id}: ${mode.text}_`;
     else if (mode.kind === "confirm-kill") bottom = ` kill ${mode.id} and everything it started? (y/n)`;
     const selected = Math.max(0, sessions.findIndex((s) => s.id === selectedId));
+    const pane = paneSize(cols, rows);
+    const note = screen?.note();
     write(renderFrame({
       cols,
       rows,
       title: `${status ? statusLine(status, asks, new Date(now)) : " looop watch"} · ${dd.root}`,
       sessions: lines,
       selected,
-      pane: screen?.lines() ?? ["(no sessions yet)"],
-      paneTitle: selectedId ?? "",
+      pane: screen?.view(pane.rows, pane.cols) ?? [selectedId ? "" : "(no sessions yet)"],
+      paneTitle: `${selectedId ?? ""}${note ? ` · ${note}` : ""}`,
       status: bottom,
       colour,
     }));
@@ -210,7 +314,6 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     if (next !== selectedId) {
       selectedId = next;
       await open(next);
-      await screen?.update();
     }
   };
 
@@ -267,12 +370,17 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
       return;
     }
     message = "";
+    const page = Math.max(1, paneSize(cols, rows).rows - 1);
     if (key.kind === "up" || (key.kind === "char" && key.ch === "k")) await move(-1);
     else if (key.kind === "down" || (key.kind === "char" && key.ch === "j")) await move(1);
-    else if (key.kind === "enter") {
-      await open(selectedId);
-      await screen?.update();
-    } else if (key.kind === "char") {
+    else if (key.kind === "pageup") screen?.scroll(-page);
+    else if (key.kind === "pagedown") screen?.scroll(page);
+    else if (key.kind === "wheelup") screen?.scroll(-WHEEL_LINES);
+    else if (key.kind === "wheeldown") screen?.scroll(WHEEL_LINES);
+    else if (key.kind === "home") screen?.scroll("oldest");
+    else if (key.kind === "end") screen?.scroll("live");
+    else if (key.kind === "enter") await open(selectedId, true);
+    else if (key.kind === "char") {
       const live = sessions.find((s) => s.id === selectedId)?.status.kind === "running";
       switch (key.ch) {
         case "q":
@@ -288,7 +396,6 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
           else if (next.id !== selectedId) {
             selectedId = next.id;
             await open(next.id);
-            await screen?.update();
           }
           break;
         }
@@ -311,38 +418,47 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   };
 
   Deno.stdin.setRaw(true);
-  write("\x1b[?1049h\x1b[?25l\x1b[2J");
+  // The alternate screen, no cursor, and SGR mouse reports (for the wheel).
+  write("\x1b[?1049h\x1b[?25l\x1b[?1000h\x1b[?1006h\x1b[2J");
+  // The pane is a window onto each screen: a resize only redraws, it replays nothing.
   const onResize = () => {
     ({ columns: cols, rows } = Deno.consoleSize());
     write("\x1b[2J");
-    open(selectedId).then(() => screen?.update()).then(draw);
+    draw();
   };
   Deno.addSignalListener("SIGWINCH", onResize);
   const reader = Deno.stdin.readable.getReader();
   const dec = new TextDecoder();
+  // The lists and the status line are read four times a second, beside the keys, never in their way.
+  let ticking = Promise.resolve();
   try {
     await refresh();
-    if (selectedId) await open(selectedId).then(() => screen?.update());
     draw();
-    let pendingRead = reader.read();
-    while (!quit) {
-      const tick = new Promise<"tick">((r) => setTimeout(() => r("tick"), 250));
-      const got = await Promise.race([pendingRead, tick]);
-      if (got !== "tick") {
-        if (got.done) break;
-        for (const key of parseKeys(dec.decode(got.value))) {
-          await onKey(key);
-          if (quit) break;
-        }
-        pendingRead = reader.read();
+    ticking = (async () => {
+      while (!quit) {
+        await new Promise((r) => setTimeout(r, 250));
+        if (quit) break;
+        await refresh().catch(() => {});
+        draw();
       }
-      await refresh();
+    })();
+    while (!quit) {
+      const got = await reader.read();
+      if (got.done) break;
+      for (const key of parseKeys(dec.decode(got.value, { stream: true }))) {
+        await onKey(key);
+        if (quit) break;
+      }
       draw();
     }
   } finally {
+    // Leaving the alternate screen comes last: no frame may be drawn after it.
+    const restore = "\x1b[?1000l\x1b[?1006l\x1b[?25h\x1b[?1049l";
+    quit = true;
+    await ticking;
     Deno.removeSignalListener("SIGWINCH", onResize);
-    screen?.dispose();
-    write("\x1b[?25h\x1b[?1049l");
+    for (const p of kept.values()) p.dispose();
+    Deno.stdout.writeSync(enc.encode(restore));
     Deno.stdin.setRaw(false);
     reader.releaseLock();
   }

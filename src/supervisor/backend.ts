@@ -17,7 +17,7 @@ import { type KillOutcome, killSession } from "./kill.ts";
 import { pruneSessions } from "./prune.ts";
 import type { SessionScreen } from "./screen.ts";
 import { startWorker } from "./start.ts";
-import { resizeSession, tellSession } from "./tell.ts";
+import { tellSession } from "./tell.ts";
 
 /** `verify`: run sandboxed when the worker ends; `command`: instead of the runner's interactive command. */
 export type StartRequest = { id: string; brief: string; config: Config; now: Date; verify?: string; command?: string };
@@ -39,8 +39,6 @@ export interface WorkerBackend {
    */
   /** `now`: typed in at once unless the worker waits on an ask (a human at `watch`) */
   tell(id: string, text: string, opts?: { now?: boolean }): Promise<Tell>;
-  /** Resize the worker's terminal. */
-  resize(id: string, cols: number, rows: number): Promise<void>;
   /**
    * A session's terminal as a screen of `cols` × `rows`, fed from its log (`update()` reads what is
    * new); the terminal emulator is loaded on first use only, so the pulse never carries it.
@@ -59,7 +57,6 @@ export function localWorkers(dd: DataDir): WorkerBackend {
     starting: () => startingWorkers(dd),
     kill: (id, opts = {}) => killSession(dd, id, opts.graceMs ?? KILL_GRACE_MS, { self: opts.self }),
     tell: (id, text, opts) => tellSession(dd, id, text, opts?.now ? { graceS: 0 } : {}),
-    resize: (id, cols, rows) => resizeSession(dd, id, cols, rows),
     screen: async (id, cols, rows) => {
       const { SessionScreen } = await import("./screen.ts");
       return new SessionScreen(sessionFiles(dd, id).output, cols, rows);

@@ -1,6 +1,7 @@
 /**
  * `_ tell`: a tell record for a live worker (store/tells.ts), delivered with its next answer, by
- * `_ told`, or typed in by its host after the grace; and the host's other requests (end, resize).
+ * `_ told`, or typed in by its host after the grace; and the request that ends a worker (its host
+ * also honours a resize request dropped in its inbox).
  */
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
@@ -39,10 +40,4 @@ export async function requestEnd(dd: DataDir, id: string, graceMs: number): Prom
     `${sessionFiles(dd, id).inbox}/${inboxName(".kill.json")}`,
     JSON.stringify({ grace_ms: graceMs }),
   );
-}
-
-/** Resize the worker's terminal (used by `watch` to fit its pane). */
-export async function resizeSession(dd: DataDir, id: string, cols: number, rows: number): Promise<void> {
-  await requireLive(dd, id);
-  await writeFileAtomic(`${sessionFiles(dd, id).inbox}/${inboxName(".resize.json")}`, JSON.stringify({ cols, rows }));
 }

@@ -23,7 +23,7 @@ Deno.test("`_ screenshot` prints the screen a worker drew with cursor movement, 
     const small = await lab.run(["_", "screenshot", "w1", "--cols", "12", "--rows", "6"]);
     assertEquals([small.code, small.stdout, small.stderr], [0, "\n\n\n\n         BOX\ndone\n", ""]);
 
-    // Resized (as `watch` resizes it to its pane), the session's size is the new one.
+    // Resized by a request in its inbox, the session's size is the new one.
     const inbox = `${lab.dir}/sessions/w1/inbox`;
     await Deno.writeTextFile(`${inbox}/.resize.tmp`, JSON.stringify({ cols: 12, rows: 6 }));
     await Deno.rename(`${inbox}/.resize.tmp`, `${inbox}/1.resize.json`);

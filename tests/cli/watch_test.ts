@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { eventually } from "../helpers.ts";
-import { groupMembers, looopCommandLine, quote, streamLooop, Tmux, withLab } from "../supervisor/helpers.ts";
+import { groupMembers, type Lab, looopCommandLine, quote, streamLooop, Tmux, withLab } from "../supervisor/helpers.ts";
 
 /** Where the selected session's screen starts in the watch frame: after the list and its border. */
 const PANE_TOP = 2;
@@ -125,13 +125,16 @@ Deno.test("without a terminal, `watch <id>` streams the plain log and exits 0 wh
   });
 });
 
-Deno.test("without a terminal, `watch <id>` keeps the spaces a worker drew with cursor-forward moves", async () => {
+Deno.test("without a terminal, `watch <id>` keeps the spaces and rows a worker drew with cursor moves", async () => {
   await withLab(async (lab) => {
-    await lab.start("w1", String.raw`printf 'hello\033[Cthere\033[3Cworld\033[1;1H\r\n'`);
+    await lab.start(
+      "w1",
+      String.raw`printf 'hello\033[Cthere\033[3Cworld\033[5;10HBOX\033[7;1Hname\033[20Gvalue\033[1;1H\r\n'`,
+    );
     const watch = streamLooop(["watch", "w1"], lab.env);
     const r = await watch.done;
     assertEquals([r.code, r.stderr], [0, ""]);
-    assertEquals(r.stdout.replace(/\r/g, ""), "hello there   world\n");
+    assertEquals(r.stdout.replace(/\r/g, ""), "hello there   world\nBOX\nname value\n");
   });
 });
 
@@ -237,5 +240,109 @@ Deno.test("`watch`: the pulse pane is one readable line per event; the status li
     } finally {
       await tmux.killServer();
     }
+  });
+});
+
+/** `watch <id>` in a tmux terminal of `cols`×`rows`, with the lab's environment. */
+function watchIn(lab: Lab, name: string, id: string, cols: number, rows: number): Promise<Tmux> {
+  const envWords = Object.entries(lab.env).map(([k, v]) => `${k}=${quote(v)}`).join(" ");
+  return Tmux.start(`${lab.base}/${name}.sock`, name, `env ${envWords} ${looopCommandLine} watch ${id}`, cols, rows);
+}
+
+Deno.test("`watch`: a full-screen program drawn at 120×40 keeps its status line whole in a smaller pane, through resizes", async () => {
+  await withLab(async (lab) => {
+    const status = "STATUS gpt-5 | 12% context | esc to interrupt";
+    // The alternate screen, a first row as wide as the terminal, a status line on its last row.
+    await lab.start(
+      "tui",
+      [
+        String.raw`printf '\033[?1049h\033[2J\033[1;1H%s' "$(printf 'T%.0s' $(seq 1 120))"`,
+        String.raw`printf '\033[20;1Hmiddle of the screen'`,
+        String.raw`printf '\033[40;1H%s' '${status}'`,
+        "exec sleep 1000",
+      ].join("\n"),
+    );
+    assertEquals([(await lab.meta("tui")).cols, (await lab.meta("tui")).rows], [120, 40]);
+    const tmux = await watchIn(lab, "fullscreen", "tui", 120, 35); // a pane of 87×32
+    try {
+      const seen = await tmux.waitFor((row) => row.includes("STATUS"), "the status line on the pane");
+      const border = seen.rows[PANE_TOP].indexOf("│");
+      assertEquals(seen.rows[seen.at].slice(border + 1).trimEnd(), status, "the status line intact, not wrapped");
+      assertEquals(seen.at, PANE_TOP + 31, "on the pane's last row, as on the screen's");
+      assert(
+        seen.rows[PANE_TOP - 1].includes("tui · 120×40"),
+        `the pane's title names the screen's size: ${seen.rows[1]}`,
+      );
+      assert(
+        !seen.rows.some((r) => r.includes("TTT")),
+        "the wide first row is above the live view, not wrapped into it",
+      );
+      // Scrolled to the top, the first row shows cut to the pane's width, on one row.
+      await tmux.keys("Home");
+      const top = await tmux.waitFor((row) => row.includes("TTT"), "the screen's first row after Home");
+      assertEquals(top.at, PANE_TOP);
+      assertEquals(top.rows[top.at].slice(border + 1), "T".repeat(87));
+      assert(!top.rows[top.at + 1].includes("T"), "the first row's rest is cut, not wrapped onto the next");
+      assert(!top.rows.some((r) => r.includes("STATUS")), "the status line is below the view scrolled to the top");
+      await tmux.keys("End");
+      await tmux.waitFor((row) => row.slice(border + 1).trimEnd() === status, "the live view again after End");
+      // A smaller terminal, then a larger one: a window onto the same screen, the status line whole each time.
+      for (const [cols, rows] of [[90, 20], [120, 35]]) {
+        const r = await tmux.tmux("resize-window", "-t", "fullscreen", "-x", String(cols), "-y", String(rows));
+        assertEquals(r.code, 0, r.stderr);
+        // On the pane's last row (the frame's last but one), cut to the pane's width if it must be.
+        const frame = await eventually(async () => {
+          const now = await tmux.capture();
+          return now.length >= rows && now[rows - 2].slice(33).trimEnd() === status.slice(0, cols - 33)
+            ? now
+            : undefined;
+        }, `the status line on the pane's last row at ${cols}×${rows}`);
+        assertEquals(frame.filter((row) => row.includes("STATUS")).length, 1, frame.join("\n"));
+        assertEquals(frame.some((row) => row.slice(33).startsWith("middle of the screen")), rows > 22);
+      }
+      assertEquals(
+        [(await lab.meta("tui")).cols, (await lab.meta("tui")).rows],
+        [120, 40],
+        "watch left the worker's size",
+      );
+      await tmux.keys("q");
+      await eventually(async () => !(await tmux.alive()), "the tmux session to end after q");
+    } finally {
+      await tmux.killServer();
+    }
+    assertEquals((await lab.run(["_", "kill", "tui"])).code, 0);
+  });
+});
+
+Deno.test("`watch`: PgUp, PgDn, the mouse wheel and Home scroll back through a worker's output; End goes live", async () => {
+  await withLab(async (lab) => {
+    await lab.start("long", 'for i in $(seq 1 300); do echo "line $i"; done\nexec sleep 1000');
+    const tmux = await watchIn(lab, "scroll", "long", 80, 24); // a pane of 47×21
+    try {
+      const live = await tmux.waitFor((row) => row.endsWith("│line 300"), "the last line on the pane");
+      const at = (n: number) => (r: string) => r.endsWith(`│line ${n}`);
+      assert(!live.rows.some(at(279)), "line 279 is above the live view");
+      await tmux.keys("PageUp");
+      const up = await tmux.waitFor(at(279), "an earlier line after PageUp");
+      assert(!up.rows.some(at(300)), "line 300 has scrolled out below");
+      assert(up.rows[PANE_TOP - 1].includes("20 lines back · End: live"), `the title says how far back: ${up.rows[1]}`);
+      // An SGR mouse report of the wheel turning down, then up.
+      await tmux.type("\x1b[<65;50;10M");
+      await tmux.waitFor((r) => r.includes("17 lines back"), "the wheel down scrolls 3 lines");
+      await tmux.type("\x1b[<64;50;10M");
+      await tmux.waitFor((r) => r.includes("20 lines back"), "the wheel up scrolls 3 lines back");
+      await tmux.keys("Home");
+      const oldest = await tmux.waitFor(at(1), "the first line after Home");
+      assertEquals(oldest.at, PANE_TOP, "the first line at the pane's top");
+      await tmux.keys("PageDown");
+      await tmux.waitFor(at(21), "a later page after PageDown");
+      await tmux.keys("End");
+      await tmux.waitFor(at(300), "the live view after End");
+      await tmux.keys("q");
+      await eventually(async () => !(await tmux.alive()), "the tmux session to end after q");
+    } finally {
+      await tmux.killServer();
+    }
+    assertEquals((await lab.run(["_", "kill", "long"])).code, 0);
   });
 });

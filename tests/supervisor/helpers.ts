@@ -18,7 +18,16 @@ export type SessionRow = {
   exit_code: number | null;
 };
 
-export type Meta = { id: string; pid: number; host_pid: number; state: string; runner: string; command: string };
+export type Meta = {
+  id: string;
+  pid: number;
+  host_pid: number;
+  state: string;
+  runner: string;
+  command: string;
+  cols: number;
+  rows: number;
+};
 
 /** `s` as one single-quoted shell word. */
 export const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;

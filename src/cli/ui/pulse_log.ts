@@ -113,12 +113,22 @@ export class PulseLog {
     this.#lines.push({ level: ev.level, label: LABELS[ev.event] ?? ev.event, time: ev.time, text });
   }
 
-  /** The last `rows` lines, each cut to `cols` visible columns; coloured by level on a terminal. */
-  tail(rows: number, cols: number, colour: boolean): string[] {
+  /** How many lines the pane could scroll back: those above the last screenful. */
+  backLimit(rows: number): number {
+    return Math.max(0, this.#lines.length + (this.#decide ? 1 : 0) - rows);
+  }
+
+  /**
+   * The last `rows` lines (`back` lines further up when scrolled back), each cut to `cols` visible
+   * columns; coloured by level on a terminal.
+   */
+  tail(rows: number, cols: number, colour: boolean, back = 0): string[] {
     const waiting = this.#decide
       ? [{ level: "info" as Level, label: "decide", time: "", text: `${this.#decide.runner}…` }]
       : [];
-    return [...this.#lines, ...waiting].slice(-rows).map((l) => {
+    const all = [...this.#lines, ...waiting];
+    const end = all.length - Math.min(Math.max(0, back), this.backLimit(rows));
+    return all.slice(Math.max(0, end - rows), end).map((l) => {
       const head = l.label ? `${l.time.padEnd(8)} ${l.label.padEnd(8)} ` : "";
       const body = [...(head + l.text)].slice(0, cols).join("");
       if (!colour || !l.label) return body;

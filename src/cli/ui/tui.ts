@@ -3,27 +3,67 @@
  * a model. The terminal I/O loop lives in cli/watch.ts.
  */
 
-export type Key =
-  | { kind: "up" | "down" | "enter" | "escape" | "backspace" | "interrupt" }
-  | { kind: "char"; ch: string };
+/** A key that carries no text. */
+export type NamedKey =
+  | "up"
+  | "down"
+  | "enter"
+  | "escape"
+  | "backspace"
+  | "interrupt"
+  | "pageup"
+  | "pagedown"
+  | "home"
+  | "end"
+  | "wheelup"
+  | "wheeldown";
 
-/** Split raw terminal input into keys (arrows, Enter, Esc, Backspace, Ctrl-C, printable text). */
+export type Key = { kind: NamedKey } | { kind: "char"; ch: string };
+
+/** CSI sequences that are keys, by their parameters and final byte (xterm's, and the VT220 `~` forms). */
+const CSI_KEYS: Record<string, NamedKey> = {
+  A: "up",
+  B: "down",
+  H: "home",
+  F: "end",
+  "1~": "home",
+  "7~": "home",
+  "4~": "end",
+  "8~": "end",
+  "5~": "pageup",
+  "6~": "pagedown",
+};
+
+/**
+ * Split raw terminal input into keys: arrows, Page Up/Down, Home/End, the mouse wheel (SGR mouse
+ * reports, which watch turns on), Enter, Esc, Backspace, Ctrl-C, printable text. Other escape
+ * sequences (a click, a function key) are skipped whole.
+ */
 export function parseKeys(input: string): Key[] {
   const keys: Key[] = [];
   for (let i = 0; i < input.length; i++) {
     const c = input[i];
     if (c === "\x1b") {
-      const seq = input.slice(i, i + 3);
-      if (seq === "\x1b[A" || seq === "\x1bOA") {
-        keys.push({ kind: "up" });
-        i += 2;
-      } else if (seq === "\x1b[B" || seq === "\x1bOB") {
-        keys.push({ kind: "down" });
+      if (input[i + 1] === "O" && i + 2 < input.length) {
+        // SS3: arrows and Home/End in application cursor mode
+        const kind = CSI_KEYS[input[i + 2]];
+        if (kind) keys.push({ kind });
         i += 2;
       } else if (input[i + 1] === "[") {
-        // another CSI sequence: skip to its final byte
         let j = i + 2;
         while (j < input.length && !/[@-~]/.test(input[j])) j++;
+        const params = input.slice(i + 2, j);
+        const final = input[j] ?? "";
+        const mouse = /^<(\d+);\d+;\d+$/.exec(params);
+        if (mouse && (final === "M" || final === "m")) {
+          const button = Number(mouse[1]);
+          // 64/65: the wheel (with Shift, Alt or Ctrl held, 64 + 4/8/16)
+          if ((button & ~28) === 64) keys.push({ kind: "wheelup" });
+          else if ((button & ~28) === 65) keys.push({ kind: "wheeldown" });
+        } else {
+          const kind = CSI_KEYS[params.replace(/^1;\d+$/, "") + final] ?? CSI_KEYS[params + final];
+          if (kind) keys.push({ kind });
+        }
         i = j;
       } else keys.push({ kind: "escape" });
     } else if (c === "\r" || c === "\n") keys.push({ kind: "enter" });

@@ -74,3 +74,15 @@ Deno.test("parseLogLine: NDJSON and text events; anything else is not one", () =
   assertEquals(parseLogLine("{not json"), undefined);
   assertEquals(parseLogLine("plain words"), undefined);
 });
+
+Deno.test("PulseLog: scrolled back, the tail ends that many lines up, never past the oldest kept", () => {
+  const log = new PulseLog();
+  log.feed(Array.from({ length: 10 }, (_, i) => `10:00:0${i} beat.skip world unchanged ${i}`).join("\n") + "\n");
+  const last = (rows: number, back: number) => log.tail(rows, 80, false, back).map((l) => l.slice(-1));
+  assertEquals(log.backLimit(4), 6);
+  assertEquals(last(4, 0), ["6", "7", "8", "9"]);
+  assertEquals(last(4, 2), ["4", "5", "6", "7"]);
+  assertEquals(last(4, 99), ["0", "1", "2", "3"], "at most to the oldest line");
+  assertEquals(log.backLimit(20), 0, "a pane taller than the log cannot scroll");
+  assertEquals(last(20, 5).length, 10);
+});

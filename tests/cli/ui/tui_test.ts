@@ -153,6 +153,97 @@ Deno.test("SessionScreen replays clears and cursor moves, and picks up what the 
   }
 });
 
+Deno.test("parseKeys: Page Up/Down, Home/End in their forms, and the SGR mouse wheel; clicks make no key", () => {
+  assertEquals(parseKeys("\x1b[5~\x1b[6~"), [{ kind: "pageup" }, { kind: "pagedown" }]);
+  assertEquals(parseKeys("\x1b[H\x1b[F\x1bOH\x1bOF\x1b[1~\x1b[4~\x1b[7~\x1b[8~"), [
+    { kind: "home" },
+    { kind: "end" },
+    { kind: "home" },
+    { kind: "end" },
+    { kind: "home" },
+    { kind: "end" },
+    { kind: "home" },
+    { kind: "end" },
+  ]);
+  // The wheel up and down, the same with Ctrl held; a click and its release, then a key.
+  assertEquals(parseKeys("\x1b[<64;10;5M\x1b[<65;10;5M\x1b[<80;1;1M\x1b[<0;3;4M\x1b[<0;3;4mq"), [
+    { kind: "wheelup" },
+    { kind: "wheeldown" },
+    { kind: "wheelup" },
+    { kind: "char", ch: "q" },
+  ]);
+});
+
+/** A screen fed `text` through a real log file. */
+async function screenOf(text: string, cols: number, rows: number, scrollback?: number) {
+  const dir = await Deno.makeTempDir({ prefix: "looop-screen-test-" });
+  await Deno.writeTextFile(`${dir}/output.log`, text);
+  const screen = new SessionScreen(`${dir}/output.log`, cols, rows, scrollback);
+  while (await screen.update()) { /* read it all */ }
+  return {
+    screen,
+    [Symbol.asyncDispose]: async () => {
+      screen.dispose();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("SessionScreen.view: a shorter, narrower pane shows the screen's foot, rows cut and never wrapped", async () => {
+  // 30×8: a first row wider than the pane, a status line on the last row.
+  await using s = await screenOf(`\x1b[2J\x1b[1;1H${"T".repeat(30)}\x1b[4;1Hmiddle\x1b[8;1HSTATUS ok`, 30, 8);
+  const v = s.screen.view(4, 10);
+  assertEquals(v.lines, ["", "", "", "STATUS ok"]);
+  assertEquals([v.top, v.liveTop], [4, 4]);
+  assertEquals(s.screen.view(4, 10, 0).lines, ["T".repeat(10), "", "", "middle"], "scrolled to the top");
+  assertEquals(s.screen.view(4, 10, 99).top, 4, "never past the live view");
+  assertEquals(s.screen.view(20, 40).lines.slice(0, 9), [
+    "T".repeat(30),
+    "",
+    "",
+    "middle",
+    "",
+    "",
+    "",
+    "STATUS ok",
+    "",
+  ]);
+});
+
+Deno.test("SessionScreen.view: a screen with a few lines shows them from the top; scrollback is kept above", async () => {
+  {
+    await using s = await screenOf("one\r\ntwo\r\n", 20, 10);
+    assertEquals(s.screen.view(5, 20).lines, ["one", "two", "", "", ""], "the cursor's row is the foot");
+  }
+  const lines = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join("\r\n");
+  await using s = await screenOf(lines, 20, 10, 30);
+  const live = s.screen.view(4, 20);
+  assertEquals(live.lines, ["line 47", "line 48", "line 49", "line 50"]);
+  // 30 lines of scrollback and the 10 on screen: the 10 oldest are gone.
+  assertEquals(s.screen.view(4, 20, 0).lines, ["line 11", "line 12", "line 13", "line 14"]);
+  assertEquals(live.liveTop, 36);
+  assertEquals(s.screen.lines(), Array.from({ length: 10 }, (_, i) => `line ${i + 41}`), "lines() is the screen");
+});
+
+Deno.test("SessionScreen: a log of several megabytes replays in steps, and reports how far it got", async () => {
+  const big = Array.from({ length: 40_000 }, (_, i) => `\x1b[32mrow ${i}\x1b[0m ${"x".repeat(40)}`).join("\r\n");
+  const dir = await Deno.makeTempDir({ prefix: "looop-screen-test-" });
+  try {
+    await Deno.writeTextFile(`${dir}/output.log`, big);
+    const screen = new SessionScreen(`${dir}/output.log`, 80, 24);
+    assertEquals(screen.progress(), { read: 0, size: big.length });
+    assertEquals(await screen.update(), true);
+    assertEquals(screen.progress(), { read: 1 << 20, size: big.length }, "one step reads a megabyte");
+    while (await screen.update()) { /* the rest */ }
+    assertEquals(screen.progress(), { read: big.length, size: big.length });
+    assertEquals(screen.lines()[23], `row 39999 ${"x".repeat(40)}`);
+    screen.dispose();
+    assertEquals(await screen.update(), false, "a disposed screen reads nothing");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("renderFrame: the list scrolls to keep the selected session visible", () => {
   const many = Array.from(
     { length: 40 },
