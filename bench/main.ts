@@ -9,6 +9,7 @@ import { spawnBench } from "./spawn_bench.ts";
 import { decideBench } from "./decide_bench.ts";
 import { promptBench, reportPrompt } from "./prompt_bench.ts";
 import { fleetBenches } from "./fleet_bench.ts";
+import { watchBench } from "./watch_bench.ts";
 
 const s = await stateBench();
 console.log(
@@ -29,3 +30,4 @@ console.log(await sandboxBench());
 for (const line of await decideBench()) console.log(line);
 console.log(reportPrompt(await promptBench()));
 for (const line of await fleetBenches()) console.log(line);
+for (const line of await watchBench()) console.log(line);

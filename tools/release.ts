@@ -32,6 +32,7 @@ export const SUMS_FILE = "SHA256SUMS";
  */
 export const COMPILE_INCLUDES: readonly string[] = [
   "src/sensor/ts_worker.ts",
+  "src/supervisor/screen_worker.ts",
   "src/cli/state.ts",
   "src/cli/answer.ts",
   "src/cli/host.ts",

@@ -19,7 +19,7 @@ import { exists, readFrom, statIfExists } from "../sys/fs.ts";
 import { PulseLog } from "./ui/pulse_log.ts";
 import { PlainText } from "./ui/plain.ts";
 import { useColour } from "../sys/env.ts";
-import type { SessionScreen } from "../supervisor/screen.ts";
+import { type RemoteScreen, ScreenReplayer, type ScreenState } from "../supervisor/screens.ts";
 import { DEFAULT_COLS, DEFAULT_ROWS } from "../supervisor/start.ts";
 import { dataDir, workers } from "./context.ts";
 
@@ -126,33 +126,62 @@ function pulseLogPane(path: string, colour: boolean): Pane {
   };
 }
 
-/** A worker's screen, emulated at its own terminal size; the pane shows the part that fits. */
-type WorkerPane = Pane & { screen: SessionScreen };
-function workerPane(screen: SessionScreen): WorkerPane {
+/**
+ * A worker's screen, emulated at its own terminal size in the replaying Worker (supervisor/screens.ts);
+ * the pane shows the part that fits. `view` is never waited on: it returns the last window the
+ * Worker sent, asks for a new one when the pane's size or the scroll changed, and `changed` (a
+ * redraw) runs when it comes.
+ */
+type WorkerPane = Pane & { screen: RemoteScreen };
+function workerPane(screen: RemoteScreen, changed: () => void): WorkerPane {
   let top: number | undefined; // the first line shown when scrolled back; undefined: the live view
-  let liveTop = 0;
+  let state: ScreenState = { got: false, view: { lines: [], top: 0, liveTop: 0 }, progress: { read: 0, size: 0 } };
+  let size = { rows: 1, cols: 1 };
+  let shown = { rows: 0, cols: 0, top: undefined as number | undefined };
+  let wanted = 0; // the newest request's number: an older reply (a scroll since) is not shown
+  let failed = "";
   const mb = (n: number) => (n / (1 << 20)).toFixed(1);
+  const take = (n: number, got: ScreenState) => {
+    if (n !== wanted) return;
+    state = got;
+    top = top === undefined || got.view.top >= got.view.liveTop ? undefined : got.view.top;
+  };
+  const ask = (kind: "update" | "view") => {
+    const n = ++wanted;
+    shown = { ...size, top };
+    const req = kind === "update" ? screen.update(size.rows, size.cols, top) : screen.view(size.rows, size.cols, top);
+    return req.then((got) => {
+      take(n, got);
+      return got.got;
+    }, (e) => {
+      failed = `cannot replay this screen: ${e instanceof Error ? e.message : String(e)}`;
+      return false;
+    });
+  };
+  const refetch = () => void ask("view").then(changed);
   return {
     screen,
-    update: () => screen.update(),
+    update: () => failed ? Promise.resolve(false) : ask("update"),
     view(rows, cols) {
-      const v = screen.view(rows, cols, top);
-      liveTop = v.liveTop;
-      top = top === undefined || v.top >= v.liveTop ? undefined : v.top;
-      return v.lines;
+      size = { rows, cols };
+      if (!failed && (rows !== shown.rows || cols !== shown.cols || top !== shown.top)) refetch();
+      if (failed) return [failed];
+      return state.view.lines;
     },
     scroll(by) {
+      const liveTop = state.view.liveTop;
       if (by === "live") top = undefined;
       else if (by === "oldest") top = 0;
       else {
         const next = (top ?? liveTop) + by;
         top = next >= liveTop ? undefined : Math.max(0, next);
       }
+      refetch();
     },
     note() {
-      const p = screen.progress();
+      const p = state.progress;
       const parts = [`${screen.cols}×${screen.rows}`];
-      if (top !== undefined) parts.push(scrolledNote(liveTop - top));
+      if (top !== undefined) parts.push(scrolledNote(state.view.liveTop - top));
       if (p.size - p.read > REPLAY_NOTE_BYTES) parts.push(`replaying ${mb(p.read)} of ${mb(p.size)} MB`);
       return parts.join(" · ");
     },
@@ -180,6 +209,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   let screen: Pane | undefined;
   /** Panes opened before, most recently shown last: worker screens keep their replay. */
   const kept = new Map<string, Pane>();
+  let replayer: ScreenReplayer | undefined;
   let mode: Mode = { kind: "normal" };
   let message = "";
   let quit = false;
@@ -189,7 +219,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   };
 
   /** Show session `id`'s pane: the kept one, or a new one (`fresh`: replayed from the start). */
-  const open = async (id: string | undefined, fresh = false) => {
+  const open = (id: string | undefined, fresh = false) => {
     screen = undefined;
     if (!id) return;
     let pane = kept.get(id);
@@ -204,7 +234,13 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
         // At the session's own terminal size, never the pane's: a full-screen program's screen
         // replays as it drew it; the pane shows the part that fits.
         const meta = sessions.find((s) => s.id === id)?.meta;
-        pane = workerPane(await ws.screen(id, meta?.cols ?? DEFAULT_COLS, meta?.rows ?? DEFAULT_ROWS));
+        replayer ??= new ScreenReplayer(dd.root);
+        const remote = replayer.open(
+          sessionFiles(dd, id).output,
+          meta?.cols ?? DEFAULT_COLS,
+          meta?.rows ?? DEFAULT_ROWS,
+        );
+        pane = workerPane(remote, draw);
       }
     }
     kept.set(id, pane);
@@ -218,8 +254,8 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   };
 
   /**
-   * Replay what the selected pane's log gained, off the input path: keys are read and drawn while
-   * it runs (the emulator parses in time slices), and each step ends with a redraw.
+   * Replay what the selected pane's log gained, a step at a time, each ending with a redraw. A
+   * worker's screen replays in the replaying Worker, so keys are read and drawn meanwhile.
    */
   let pumping = false;
   const pump = async () => {
@@ -249,9 +285,9 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
       const first = sessions[0]?.id;
       if (first !== selectedId) {
         selectedId = first;
-        await open(selectedId);
+        open(selectedId);
       }
-    } else if (!screen) await open(selectedId);
+    } else if (!screen) open(selectedId);
     // A session whose terminal was resized since: its emulator follows from the bytes to come.
     for (const s of sessions) {
       const pane = kept.get(s.id);
@@ -307,13 +343,13 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     }));
   };
 
-  const move = async (delta: number) => {
+  const move = (delta: number) => {
     if (!sessions.length) return;
     const i = Math.max(0, sessions.findIndex((s) => s.id === selectedId));
     const next = sessions[Math.min(sessions.length - 1, Math.max(0, i + delta))].id;
     if (next !== selectedId) {
       selectedId = next;
-      await open(next);
+      open(next);
     }
   };
 
@@ -371,15 +407,15 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     }
     message = "";
     const page = Math.max(1, paneSize(cols, rows).rows - 1);
-    if (key.kind === "up" || (key.kind === "char" && key.ch === "k")) await move(-1);
-    else if (key.kind === "down" || (key.kind === "char" && key.ch === "j")) await move(1);
+    if (key.kind === "up" || (key.kind === "char" && key.ch === "k")) move(-1);
+    else if (key.kind === "down" || (key.kind === "char" && key.ch === "j")) move(1);
     else if (key.kind === "pageup") screen?.scroll(-page);
     else if (key.kind === "pagedown") screen?.scroll(page);
     else if (key.kind === "wheelup") screen?.scroll(-WHEEL_LINES);
     else if (key.kind === "wheeldown") screen?.scroll(WHEEL_LINES);
     else if (key.kind === "home") screen?.scroll("oldest");
     else if (key.kind === "end") screen?.scroll("live");
-    else if (key.kind === "enter") await open(selectedId, true);
+    else if (key.kind === "enter") open(selectedId, true);
     else if (key.kind === "char") {
       const live = sessions.find((s) => s.id === selectedId)?.status.kind === "running";
       switch (key.ch) {
@@ -395,7 +431,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
           if (!next) message = " no worker is waiting on an ask";
           else if (next.id !== selectedId) {
             selectedId = next.id;
-            await open(next.id);
+            open(next.id);
           }
           break;
         }
@@ -458,6 +494,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
     await ticking;
     Deno.removeSignalListener("SIGWINCH", onResize);
     for (const p of kept.values()) p.dispose();
+    replayer?.close();
     Deno.stdout.writeSync(enc.encode(restore));
     Deno.stdin.setRaw(false);
     reader.releaseLock();

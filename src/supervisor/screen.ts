@@ -8,7 +8,7 @@ import { readFrom, statIfExists } from "../sys/fs.ts";
 
 /** Lines of scrollback kept above the screen, for scrolling back through a session's output. */
 export const SCROLLBACK = 5000;
-/** One read of the log; one write to the emulator is a slice of it, so a big log is parsed in time slices. */
+/** One read of the log; one write to the emulator is a slice of it, so a big log is parsed in short steps. */
 const READ_BYTES = 1 << 20;
 const WRITE_SLICE = 64 * 1024;
 
@@ -37,8 +37,8 @@ export class SessionScreen {
 
   /**
    * Feed up to 1 MB of what the log gained since the last call; true when something new arrived.
-   * The bytes go to the emulator in 64 KB slices, which it parses in short time slices, so a
-   * caller's other work (a key, a redraw) runs between them.
+   * The bytes go to the emulator in 64 KB slices, each awaited, so other work (a request for the
+   * screen, a key) runs between them.
    */
   async update(): Promise<boolean> {
     if (this.#disposed) return false;
@@ -46,14 +46,12 @@ export class SessionScreen {
     if (!bytes?.length || this.#disposed) return false;
     this.#offset += bytes.length;
     const text = this.#decoder.decode(bytes, { stream: true });
-    const done = new Promise<void>((resolve) => {
-      for (let i = 0; i < text.length; i += WRITE_SLICE) {
-        const last = i + WRITE_SLICE >= text.length;
-        this.#term.write(text.slice(i, i + WRITE_SLICE), last ? resolve : undefined);
-      }
-    });
-    this.#writing = done;
-    await done;
+    // One slice at a time, each parsed in a few milliseconds: whatever waits meanwhile waits no longer.
+    for (let i = 0; i < text.length && !this.#disposed; i += WRITE_SLICE) {
+      const slice = text.slice(i, i + WRITE_SLICE);
+      this.#writing = new Promise<void>((resolve) => this.#term.write(slice, resolve));
+      await this.#writing;
+    }
     return true;
   }
 

@@ -85,9 +85,9 @@ Deno.test("every Worker module and every verb module main.ts loads is embedded b
       if (e.isDirectory) await walk(rel);
       else if (rel.endsWith(".ts")) {
         const text = await Deno.readTextFile(`${ROOT}/${rel}`);
-        // A Worker starts in sys/worker.ts (askNarrowedWorker), from the module URL its caller names.
+        // A Worker starts in sys/worker.ts (askNarrowedWorker, workerChannel), from the module URL its caller names.
         const start =
-          /(?:new Worker|askNarrowedWorker(?:<[^>]*>)?)\(\s*new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url/g;
+          /(?:new Worker|askNarrowedWorker(?:<[^>]*>)?|workerChannel(?:<[^>]*>)?)\(\s*new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url/g;
         for (const m of text.matchAll(start)) {
           workers.push(new URL(m[1], `file:///${rel}`).pathname.slice(1));
         }
