@@ -16,14 +16,15 @@ export const DECIDER_SYSTEM = "You are the decider of looop. You have no tools: 
  * What the decide's `tick` leaves out, per CLI (SPEC §10: the decide is text): every tool, MCP
  * server, plugin, extension and skill, every project context file (AGENTS.md, CLAUDE.md), and the
  * session kept on disk; with the CLI's own agent prompt replaced by DECIDER_SYSTEM where it can
- * be. codex has no switch for its last two tools, request_user_input (refused in exec mode) and
- * view_image, neither of which runs a command; it also runs in its read-only sandbox.
+ * be. codex (0.169) also runs in its read-only sandbox; its last two tools go by a feature switch
+ * (view_image) and a tools setting (request_user_input), which its --help does not list.
  */
 const CODEX_TOOLLESS = [
   "--ephemeral",
   "--sandbox read-only",
   ...["shell_tool", "unified_exec", "goals", "multi_agent", "apps", "plugins", "image_generation", "sleep_tool"]
     .map((f) => `--disable ${f}`),
+  "--disable view_image -c tools.experimental_request_user_input.enabled=false",
   "--disable tool_suggest --disable skill_search",
   "-c skills.include_instructions=false -c skills.bundled.enabled=false",
   "-c include_permissions_instructions=false -c include_environment_context=false -c include_apps_instructions=false",

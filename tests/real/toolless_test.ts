@@ -2,10 +2,9 @@
  * The decide is text (SPEC §10), with each real runner CLI as its built-in preset runs it: the
  * mock LLM answers the decide with a shell tool call that would create a file outside the data
  * dir, and nothing is created; the beat ends in a noop or a journaled failure; the decide's
- * requests offer no tool that runs a command (pi and claude: no tool at all; codex keeps two it
- * cannot drop, request_user_input, refused in exec mode, and view_image, and runs in its
- * read-only sandbox); and an AGENTS.md or CLAUDE.md planted in the data dir reaches no runner,
- * which runs in a fresh empty dir under runs/<run_id>/.
+ * requests offer no tool at all (codex also runs in its read-only sandbox); and an AGENTS.md or
+ * CLAUDE.md planted in the data dir reaches no runner, which runs in a fresh empty dir under
+ * runs/<run_id>/.
  */
 import { assert, assertEquals } from "../assert.ts";
 import { conversationText, MockLlm, type Reply, shellCall, shellTool, type Turn } from "../mock_llm/server.ts";
@@ -14,9 +13,6 @@ import { onPath } from "../../src/sys/process.ts";
 import { RealLab } from "./lab.ts";
 import { claude, codex, findCli, INSTALL_HINT, opencode, pi, type RunnerSpec } from "./runners.ts";
 import { DECIDE_MARK } from "./scenario.ts";
-
-/** The tools codex 0.169 sends whatever its flags say; neither runs a command. */
-const CODEX_KEEPS = ["request_user_input", "view_image"];
 
 /** Answer the decide with a tool call running `cmd` (in the offered shell tool's shape, or pi's). */
 function toolCallScenario(cmd: string): (turn: Turn) => Reply {
@@ -59,9 +55,7 @@ function toollessTest(spec: RunnerSpec): void {
         assert(decides.length > 0, "the decide reached the mock");
         for (const t of decides) {
           const tools = t.turn!.tools;
-          if (spec.name === "codex") {
-            assertEquals(tools.filter((n) => !CODEX_KEEPS.includes(n)), [], `codex offered ${tools}`);
-          } else assertEquals(tools, [], `${spec.name} offered tools`);
+          assertEquals(tools, [], `${spec.name} offered tools`);
           assertEquals(shellTool(t.turn!), undefined);
           assert(
             !JSON.stringify(t.body).includes(planted),
