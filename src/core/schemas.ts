@@ -59,6 +59,13 @@ export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
 export const SessionStateSchema = z.enum(["running", "exited", "killed", "done"]);
 export type SessionState = z.infer<typeof SessionStateSchema>;
 
+/** How ending a worker went (the supervisor's kill, and what a `kill_worker` move is told). */
+export type KillOutcome =
+  | { kind: "killed"; forced: boolean }
+  | { kind: "already-ended"; state: string }
+  /** a pid of the session could not be verified as its own: nothing was signalled */
+  | { kind: "not-signalled"; why: string };
+
 export const SessionMetaSchema = z.object({
   id: safeId,
   runner: z.string(),

@@ -9,6 +9,7 @@ import { type Refusal, refuse, startRefusal } from "../core/refusal.ts";
 import { IRREVERSIBLE_MESSAGE, irreversibleMatch } from "../core/irreversible.ts";
 import { sandboxVerdict } from "../sys/sandbox.ts";
 import { type Move, summarize } from "../core/moves.ts";
+import type { KillOutcome } from "../core/schemas.ts";
 import { exists } from "../sys/fs.ts";
 import { stampGoalActivity } from "../store/activity.ts";
 import { appendJournal } from "../store/journal.ts";
@@ -30,11 +31,7 @@ type KillMove = Extract<Move, { action: "kill_worker" }>;
  */
 export type WorkerEnds = {
   live(): Promise<string[]>;
-  kill(id: string): Promise<
-    | { kind: "killed"; forced: boolean }
-    | { kind: "already-ended"; state: string }
-    | { kind: "not-signalled"; why: string }
-  >;
+  kill(id: string): Promise<KillOutcome>;
 };
 
 /** The goal a worker id serves: the id itself, or `name` for a recurring `name-YYYYMMDD`. */
@@ -99,7 +96,7 @@ export async function executeKillWorker(move: KillMove, ctx: ExecContext, worker
     const which = live.length ? `live: ${live.join(", ")}` : "no worker is live";
     return refused("state", `no live worker '${move.id}' (${which})`, "see `looop _ sessions`");
   }
-  let r: Awaited<ReturnType<WorkerEnds["kill"]>>;
+  let r: KillOutcome;
   try {
     r = await workers.kill(move.id);
   } catch (e) {

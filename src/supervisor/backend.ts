@@ -3,7 +3,7 @@
  * only through a WorkerBackend. `local`, today's detached PTY hosts, is the one implementation.
  */
 import type { Config } from "../core/config.ts";
-import type { Tell } from "../core/schemas.ts";
+import type { KillOutcome, Tell } from "../core/schemas.ts";
 import type { DataDir } from "../store/layout.ts";
 import {
   KILL_GRACE_MS,
@@ -13,7 +13,7 @@ import {
   type SessionView,
   startingWorkers,
 } from "../store/sessions.ts";
-import { type KillOutcome, killSession } from "./kill.ts";
+import { killSession } from "./kill.ts";
 import { pruneSessions } from "./prune.ts";
 import type { SessionScreen } from "./screen.ts";
 import { startWorker } from "./start.ts";

@@ -4,6 +4,7 @@
  */
 import { Exit, LooopError } from "../core/errors.ts";
 import { safeId } from "../core/ids.ts";
+import type { KillOutcome } from "../core/schemas.ts";
 import { exists, writeFileAtomic } from "../sys/fs.ts";
 import { type Signal, signalGroupOfGone, type SignalOutcome, signalVerified } from "../sys/process.ts";
 import { waitFor } from "../sys/watch.ts";
@@ -18,12 +19,6 @@ import {
   writeMeta,
 } from "../store/sessions.ts";
 import { requestEnd } from "./tell.ts";
-
-export type KillOutcome =
-  | { kind: "killed"; forced: boolean }
-  | { kind: "already-ended"; state: string }
-  /** a pid of the session could not be verified as its own: nothing was signalled */
-  | { kind: "not-signalled"; why: string };
 
 async function endedWithin(dd: DataDir, id: string, ms: number): Promise<boolean> {
   const r = await waitFor([sessionFiles(dd, id).dir], async () => (await isSessionAlive(dd, id)) ? undefined : true, {
