@@ -476,6 +476,7 @@ async function decideMove(beat: Beat, world: World, runner: Runner, sb: Sandbox)
 async function decideOnce(beat: Beat, runner: Runner, prompt: string, sb: Sandbox): Promise<DecideResult> {
   const { ctx } = beat;
   const { dd, config, log } = ctx;
+  const started = performance.now();
   const result = await decide(dd, {
     runner,
     prompt,
@@ -501,7 +502,12 @@ async function decideOnce(beat: Beat, runner: Runner, prompt: string, sb: Sandbo
     "info",
     "decide.done",
     result.kind === "move" ? "got a move" : result.kind === "stopped" ? "stopped" : `no move: ${result.reason}`,
-    { run_id: result.runId, cost_usd: result.costUsd ?? null },
+    {
+      run_id: result.runId,
+      runner: runner.name,
+      duration_ms: Math.round(performance.now() - started),
+      cost_usd: result.costUsd ?? null,
+    },
   );
   return result;
 }

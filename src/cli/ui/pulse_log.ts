@@ -106,9 +106,16 @@ export class PulseLog {
       const d = this.#decide;
       this.#decide = undefined;
       const cost = typeof ev.fields.cost_usd === "number" ? ` $${ev.fields.cost_usd.toFixed(4)}` : "";
-      // The text log carries no date: a decide across midnight still takes its time, not a negative one.
-      const took = d ? ` ${duration((at - d.at + 86400_000) % 86400_000)}` : "";
-      text = `${d ? d.runner : "runner"}${took}${cost}: ${ev.msg}`;
+      // NDJSON says the runner and how long it took; the text log is read from the decide's start,
+      // which carries no date: a decide across midnight still takes its time, not a negative one.
+      const ms = typeof ev.fields.duration_ms === "number"
+        ? ev.fields.duration_ms
+        : d
+        ? (at - d.at + 86400_000) % 86400_000
+        : undefined;
+      const took = ms === undefined ? "" : ` ${duration(ms)}`;
+      const runner = typeof ev.fields.runner === "string" ? ev.fields.runner : d ? d.runner : "runner";
+      text = `${runner}${took}${cost}: ${ev.msg}`;
     }
     this.#lines.push({ level: ev.level, label: LABELS[ev.event] ?? ev.event, time: ev.time, text });
   }

@@ -86,3 +86,23 @@ Deno.test("PulseLog: scrolled back, the tail ends that many lines up, never past
   assertEquals(log.backLimit(20), 0, "a pane taller than the log cannot scroll");
   assertEquals(last(20, 5).length, 10);
 });
+
+Deno.test("PulseLog: a decide's end that says its runner and duration needs no start (a pane opened mid-log)", () => {
+  const log = new PulseLog();
+  const done = {
+    ts: "2026-12-01T10:00:13.600Z",
+    level: "info" as const,
+    event: "decide.done",
+    msg: "got a move",
+    run_id: "r1",
+    runner: "codex",
+    duration_ms: 95_000,
+    cost_usd: 0.5,
+  };
+  log.feed(formatEvent(done, { json: true, colour: false }) + "\n");
+  assertEquals(log.tail(5, 200, false), ["10:00:13 decide   codex 1m35s $0.5000: got a move"]);
+  // Its own fields win over a start the pane saw.
+  log.feed(formatEvent(events[2], { json: true, colour: false }) + "\n");
+  log.feed(formatEvent({ ...done, duration_ms: 2_500 }, { json: true, colour: false }) + "\n");
+  assertEquals(log.tail(1, 200, false), ["10:00:13 decide   codex 2.5s $0.5000: got a move"]);
+});
