@@ -56,7 +56,7 @@ import { readPause } from "../store/pause.ts";
 import { sandboxPolicy } from "../store/sandbox_policy.ts";
 import { PULSE_ID, type SessionView, verifyCommand, writeVerify } from "../store/sessions.ts";
 import { runVerify } from "../executor/verify.ts";
-import { readReadings, writeReadings } from "../store/snapshots.ts";
+import { readReading, writeReadings } from "../store/snapshots.ts";
 import { type World, worldOf } from "../store/world.ts";
 import { ensureOwnDir, isAtomicTemp, removeOlderThan } from "../sys/fs.ts";
 import { type Sandbox, sandbox } from "../sys/sandbox.ts";
@@ -347,7 +347,6 @@ async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> |
   const { dd, config, log } = ctx;
   const now = ctx.now();
   const ran = { ...beat.state.notes.sensor_ran };
-  const last = Object.keys(ran).length ? await readReadings(dd) : {};
   const stood: string[] = [];
   const timed = new Set<string>(); // the sensors with an interval header this beat
   const readings = {
@@ -355,13 +354,15 @@ async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> |
       sandbox: sb,
       allowNet: config.sandbox.allow_net,
       passEnv: config.sandbox.pass_env,
-      standIn: (name, intervalS) => {
+      standIn: async (name, intervalS) => {
         timed.add(name);
         const at = ran[name] ? Date.parse(ran[name].at) : NaN;
-        if (last[name] !== undefined && now.getTime() - at < intervalS * 1000) {
+        // Only a sensor still within its interval reads its own last snapshot, nothing else.
+        const last = now.getTime() - at < intervalS * 1000 ? await readReading(dd, name) : undefined;
+        if (last !== undefined) {
           stood.push(name);
           ran[name] = { ...ran[name], every_s: intervalS };
-          return last[name] as Reading;
+          return last as Reading;
         }
         ran[name] = { at: now.toISOString(), every_s: intervalS }; // it runs now
         return undefined;

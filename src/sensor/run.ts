@@ -42,7 +42,7 @@ export type SensorSetup = {
    * For a sensor with a `looop:interval` header: the reading that stands for it this beat (it ran
    * less than `intervalS` ago), or undefined to run it now. Without it, every sensor runs.
    */
-  standIn?: (name: string, intervalS: number) => Reading | undefined;
+  standIn?: (name: string, intervalS: number) => Promise<Reading | undefined>;
 };
 
 /** Between SIGTERM and SIGKILL of a timed-out sensor's group. */
@@ -90,7 +90,7 @@ async function plan(dd: DataDir, setup: SensorSetup): Promise<{ planned: Planned
       failed[name] = toReading({ kind: "refused", message: p.reason });
       continue;
     }
-    const standing = header.interval !== undefined ? setup.standIn?.(name, header.interval) : undefined;
+    const standing = header.interval !== undefined ? await setup.standIn?.(name, header.interval) : undefined;
     if (standing) {
       failed[name] = standing; // its last reading stands until its interval is up
       continue;

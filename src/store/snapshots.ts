@@ -18,6 +18,12 @@ export async function readReadings(dd: DataDir): Promise<Record<string, unknown>
   return out;
 }
 
+/** One snapshot's reading as the last beat left it; undefined when it is missing or does not parse. */
+export async function readReading(dd: DataDir, name: string): Promise<unknown> {
+  const v = await readJson(`${dd.snapshotsDir}/${name}.json`);
+  return v.kind === "parsed" ? v.value : undefined;
+}
+
 /** Replace the snapshots with this beat's readings: each written atomically, stale ones removed. */
 export async function writeReadings(dd: DataDir, readings: Record<string, unknown>): Promise<void> {
   await ensureDir(dd.snapshotsDir);
