@@ -149,6 +149,9 @@ async function beatSteps(beat: Beat): Promise<BeatResult> {
   const { dd, config, log } = ctx;
   const sb = await beatSandbox(beat);
   await housekeeping(beat, sb);
+  // Stopped meanwhile (a verify cut short): no sensor starts, since the OS sandbox's library ends
+  // its network bridges on the same signal.
+  if (ctx.signal?.aborted) return { kind: "stopped" };
   const readings = await sense(beat, sb);
   if (!readings) return { kind: "stopped" }; // readings cut short are not the world
   await reportStuck(beat, readings["sys-sessions"]);
@@ -349,28 +352,32 @@ async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> |
   const ran = { ...beat.state.notes.sensor_ran };
   const stood: string[] = [];
   const timed = new Set<string>(); // the sensors with an interval header this beat
-  const readings = {
-    ...await runSensors(dd, { ...ctx.sensors, signal: ctx.signal }, {
-      sandbox: sb,
-      allowNet: config.sandbox.allow_net,
-      passEnv: config.sandbox.pass_env,
-      standIn: async (name, intervalS) => {
-        timed.add(name);
-        const at = ran[name] ? Date.parse(ran[name].at) : NaN;
-        // Only a sensor still within its interval reads its own last snapshot, nothing else.
-        const last = now.getTime() - at < intervalS * 1000 ? await readReading(dd, name) : undefined;
-        if (last !== undefined) {
-          stood.push(name);
-          ran[name] = { ...ran[name], every_s: intervalS };
-          return last as Reading;
-        }
-        ran[name] = { at: now.toISOString(), every_s: intervalS }; // it runs now
-        return undefined;
-      },
-    }),
-    ...await systemReadings(dd, now, ctx.limits.workerStuckS),
+  // A stop signal also ends the OS sandbox's network bridges (its library's own handler): a sensor
+  // that could not start for that is part of the stop, not an error.
+  const stopped = (e: unknown) => {
+    if (ctx.signal?.aborted) return undefined;
+    throw e;
   };
-  if (ctx.signal?.aborted) return undefined;
+  const sensed = await runSensors(dd, { ...ctx.sensors, signal: ctx.signal }, {
+    sandbox: sb,
+    allowNet: config.sandbox.allow_net,
+    passEnv: config.sandbox.pass_env,
+    standIn: async (name, intervalS) => {
+      timed.add(name);
+      const at = ran[name] ? Date.parse(ran[name].at) : NaN;
+      // Only a sensor still within its interval reads its own last snapshot, nothing else.
+      const last = now.getTime() - at < intervalS * 1000 ? await readReading(dd, name) : undefined;
+      if (last !== undefined) {
+        stood.push(name);
+        ran[name] = { ...ran[name], every_s: intervalS };
+        return last as Reading;
+      }
+      ran[name] = { at: now.toISOString(), every_s: intervalS }; // it runs now
+      return undefined;
+    },
+  }).catch(stopped);
+  if (!sensed || ctx.signal?.aborted) return undefined;
+  const readings = { ...sensed, ...await systemReadings(dd, now, ctx.limits.workerStuckS) };
   // Only sensors that still have an interval header keep a record.
   const kept = Object.fromEntries(Object.entries(ran).filter(([n]) => timed.has(n)));
   beat.state = {
@@ -602,11 +609,13 @@ async function fail(beat: Beat, world: World, reason: string, kind: "no-move" | 
 
 /**
  * An ended worker started with a `verify`: its command runs once (sandboxed, as run_shell), and
- * sessions/<id>/verify.json records the result, before sys-sessions reads it this beat.
+ * sessions/<id>/verify.json records the result, before sys-sessions reads it this beat. Undefined
+ * when the pulse's stop cut the verify short: the worker is then not reported yet, and the next
+ * pulse runs it.
  */
-async function verifyEnded(beat: Beat, s: SessionView, sb: Sandbox): Promise<SessionView> {
+async function verifyEnded(beat: Beat, s: SessionView, sb: Sandbox): Promise<SessionView | undefined> {
   const { ctx } = beat;
-  if (s.verify || ctx.signal?.aborted) return s;
+  if (s.verify) return s;
   const cmd = await verifyCommand(ctx.dd, s.id);
   if (!cmd) return s;
   ctx.log("info", "verify.start", `worker ${s.id} ended: running its verify`, { id: s.id });
@@ -617,8 +626,11 @@ async function verifyEnded(beat: Beat, s: SessionView, sb: Sandbox): Promise<Ses
     net: ctx.config.sandbox.run_shell_net,
     timeoutS: RUN_SHELL_TIMEOUT_S,
     signal: ctx.signal,
-  }, ctx.now());
-  if (ctx.signal?.aborted) return s; // cut short by the stop: run again by the next pulse
+  }, ctx.now()).catch((e) => {
+    if (ctx.signal?.aborted) return undefined; // the stop also ended the sandbox's bridges
+    throw e;
+  });
+  if (!verify || ctx.signal?.aborted) return undefined; // cut short by the stop: run again by the next pulse
   await writeVerify(ctx.dd, s.id, verify);
   ctx.log(verify.ok ? "info" : "warn", "verify.done", `worker ${s.id}: verify ${verify.status}`, { id: s.id });
   return { ...s, verify };
@@ -670,13 +682,16 @@ async function housekeeping(beat: Beat, sb: Sandbox): Promise<void> {
     await appendJournal(dd, now, line);
     log("warn", "state.corrupt", line);
   }
-  // A worker that ended on its own is reported once, with its verify's result.
+  // A worker that ended on its own is reported once, with its verify's result: its launch file is
+  // read for a verify command only until then, not on every beat while the session is kept.
   const reported = { ...beat.state.notes.reported_exits };
   let changed = false;
   for (const listed of await ctx.workers.list()) {
     if (listed.id === PULSE_ID || listed.status.kind === "running" || !listed.meta) continue;
+    if (reported[listed.id] === listed.meta.started) continue;
+    if (ctx.signal?.aborted) break; // stopping: the next pulse reports the rest
     const s = await verifyEnded(beat, listed, sb);
-    if (reported[s.id] === listed.meta.started) continue;
+    if (!s) continue;
     reported[s.id] = listed.meta.started;
     changed = true;
     const exitedHow = s.status.kind === "exited" ? `exited ${s.status.code ?? "?"}` : s.status.kind;

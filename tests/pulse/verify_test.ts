@@ -6,6 +6,7 @@
  */
 import { assertEquals, assertMatch } from "../assert.ts";
 import { eventually } from "../helpers.ts";
+import { streamLooop } from "../supervisor/helpers.ts";
 import { countMatching, withLab } from "./helpers.ts";
 
 type Row = { id: string; state: string; health: string; verify: { ok: boolean; status: string; tail: string } | null };
@@ -116,5 +117,48 @@ Deno.test("by hand: --command is the human's own (no irreversible gate), --verif
     assertEquals(refused.code, 3);
     assertMatch(refused.stderr, /^looop: refused \(irreversible\): verify: .*irreversible — start a worker/);
     assertEquals(await lab.workerIds(), ["h1"]);
+  });
+});
+
+Deno.test("a verify cut short by the pulse's stop is not reported; the next beat runs it and reports the worker once", async () => {
+  await withLab({}, async (lab) => {
+    await lab.replies({
+      action: "start_worker",
+      id: "w1",
+      prompt: "exit on your own",
+      command: "exit 0",
+      // Slow the first time only: the beat cut short runs it once, the next beat to its end.
+      verify:
+        'if [ ! -e "$TMPDIR/verify-started" ]; then : > "$TMPDIR/verify-started"; sleep 60; fi; echo slow but green',
+    });
+    await lab.beatExpect(0, "moved");
+    await eventually(
+      async () =>
+        JSON.parse((await lab.ok(["_", "sessions", "--json"])).stdout).some(
+          (r: { id: string; state: string }) => r.id === "w1" && r.state !== "running",
+        ),
+      "w1 to end",
+    );
+    // The next beat runs the verify; SIGTERM stops the beat while it runs.
+    const before = await lab.journal();
+    const beat = streamLooop(["_", "beat", "--json"], lab.env);
+    const started = `${lab.dir}/scratch/tmp/verify-started`;
+    await eventually(() => Deno.stat(started).then(() => true, () => false), "the verify to run");
+    beat.child.kill("SIGTERM");
+    const stopped = await beat.done;
+    assertEquals(stopped.code, 143, `${stopped.stdout}\n${stopped.stderr}`);
+    assertEquals(await Deno.stat(`${lab.dir}/sessions/w1/verify.json`).then(() => "written", () => "none"), "none");
+    assertEquals(
+      countMatching(await lab.journalSince(before), /worker w1 /),
+      0,
+      "not reported while its verify is due",
+    );
+    // Then: run to the end, recorded, reported once with its verdict.
+    await lab.beat();
+    const verify = JSON.parse(await Deno.readTextFile(`${lab.dir}/sessions/w1/verify.json`));
+    assertEquals([verify.ok, verify.tail], [true, "slow but green"]);
+    assertEquals(countMatching(await lab.journalSince(before), /worker w1 exited 0; verify passed$/), 1);
+    await lab.beat();
+    assertEquals(countMatching(await lab.journalSince(before), /worker w1 /), 1, "once");
   });
 });
