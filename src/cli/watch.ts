@@ -19,8 +19,7 @@ import { exists, readFrom, statIfExists } from "../sys/fs.ts";
 import { PulseLog } from "./ui/pulse_log.ts";
 import { PlainText } from "./ui/plain.ts";
 import { useColour } from "../sys/env.ts";
-import { type RemoteScreen, ScreenReplayer, type ScreenState } from "../supervisor/screens.ts";
-import { DEFAULT_COLS, DEFAULT_ROWS } from "../supervisor/start.ts";
+import type { RemoteScreen, ScreenState, WorkerScreens } from "../supervisor/backend.ts";
 import { dataDir, workers } from "./context.ts";
 
 const HELP = " ↑↓ select  PgUp/PgDn scroll  n next ask  enter reopen  a answer  t tell  x kill  q quit";
@@ -209,7 +208,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
   let screen: Pane | undefined;
   /** Panes opened before, most recently shown last: worker screens keep their replay. */
   const kept = new Map<string, Pane>();
-  let replayer: ScreenReplayer | undefined;
+  let replayer: WorkerScreens | undefined;
   let mode: Mode = { kind: "normal" };
   let message = "";
   let quit = false;
@@ -234,13 +233,8 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
         // At the session's own terminal size, never the pane's: a full-screen program's screen
         // replays as it drew it; the pane shows the part that fits.
         const meta = sessions.find((s) => s.id === id)?.meta;
-        replayer ??= new ScreenReplayer(dd.root);
-        const remote = replayer.open(
-          sessionFiles(dd, id).output,
-          meta?.cols ?? DEFAULT_COLS,
-          meta?.rows ?? DEFAULT_ROWS,
-        );
-        pane = workerPane(remote, draw);
+        replayer ??= ws.screens();
+        pane = workerPane(replayer.open(id, meta), draw);
       }
     }
     kept.set(id, pane);

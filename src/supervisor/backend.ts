@@ -16,8 +16,20 @@ import {
 import { killSession } from "./kill.ts";
 import { pruneSessions } from "./prune.ts";
 import type { SessionScreen } from "./screen.ts";
-import { startWorker } from "./start.ts";
+import { type RemoteScreen, ScreenReplayer } from "./screens.ts";
+import { DEFAULT_COLS, DEFAULT_ROWS, startWorker } from "./start.ts";
 import { tellSession } from "./tell.ts";
+
+export type { RemoteScreen, ScreenState } from "./screens.ts";
+
+/**
+ * Session screens replayed off the caller's thread, for `watch`: each opened at the session's own
+ * terminal size (its meta's; the default size if it has none), until `close`.
+ */
+export type WorkerScreens = {
+  open(id: string, size?: { cols: number; rows: number }): RemoteScreen;
+  close(): void;
+};
 
 /** `verify`: run sandboxed when the worker ends; `command`: instead of the runner's interactive command. */
 export type StartRequest = { id: string; brief: string; config: Config; now: Date; verify?: string; command?: string };
@@ -44,6 +56,8 @@ export interface WorkerBackend {
    * new); the terminal emulator is loaded on first use only, so the pulse never carries it.
    */
   screen(id: string, cols: number, rows: number): Promise<SessionScreen>;
+  /** Screens replayed in a Worker of their own that may read the data dir only (supervisor/screens.ts). */
+  screens(): WorkerScreens;
   /** Forget finished sessions older than `ttlS`; their ids. */
   prune(ttlS: number, now: Date): Promise<string[]>;
 }
@@ -60,6 +74,15 @@ export function localWorkers(dd: DataDir): WorkerBackend {
     screen: async (id, cols, rows) => {
       const { SessionScreen } = await import("./screen.ts");
       return new SessionScreen(sessionFiles(dd, id).output, cols, rows);
+    },
+    screens: () => {
+      // The Worker loads the terminal emulator; this side holds only the channel to it.
+      const replayer = new ScreenReplayer(dd.root);
+      return {
+        open: (id, size) =>
+          replayer.open(sessionFiles(dd, id).output, size?.cols ?? DEFAULT_COLS, size?.rows ?? DEFAULT_ROWS),
+        close: () => replayer.close(),
+      };
     },
     prune: (ttlS, now) => pruneSessions(dd, ttlS, now),
   };
