@@ -1,9 +1,11 @@
 /**
  * The weight of looop's own processes (#16), each beside a baseline measured in the same run:
  * - the pulse as `up` starts it (`_ pulse`, interval 10 ms) after 1,000 beats, and an idle session host,
- *   against Deno's RSS for an empty script that only waits (goals: pulse <= 60 MB, host <= 40 MB);
- * - 50 plain-command workers started together: their hosts' total RSS, `_ sessions` over them vs
- *   an empty script, and an unchanged beat with the 50 workers vs with none.
+ *   against Deno's RSS for an empty script that only waits (goals: pulse <= 60 MB, host <= 40 MB),
+ *   each with its private part: the rest is mapped files, mostly Deno's executable, shared by all;
+ * - 50 plain-command workers started together: their hosts' total RSS (and PSS, which counts
+ *   shared pages once), `_ sessions` over them vs an empty script, and an unchanged beat with the
+ *   50 workers vs with none.
  */
 import { ConfigSchema } from "../src/core/config.ts";
 import type { Log } from "../src/core/log.ts";
@@ -28,14 +30,37 @@ async function dataDir(interactive: string) {
   return { base, dd, config: ConfigSchema.parse(config), env };
 }
 
-/** Deno's RSS for a script that does nothing but wait, under looop's permission set. */
-async function emptyRss(): Promise<number> {
+/** A process's memory in MB: its RSS and, on Linux, the private (anonymous) part of it; the rest is mapped files. */
+type Weight = { rss: number; anon?: number };
+
+async function weight(pid: number): Promise<Weight> {
+  const rss = await rssMb(pid);
+  // Through cat: Deno reads /proc/<pid> only with every permission.
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stdout: "piped", stderr: "null" })
+    .output();
+  const anon = /RssAnon:\s+(\d+)/.exec(new TextDecoder().decode(out.stdout))?.[1];
+  return { rss, anon: anon === undefined ? undefined : Number(anon) / 1024 };
+}
+
+/**
+ * A process's proportional share (PSS) in MB, on Linux: its private memory plus its share of the
+ * pages it maps with others (Deno's own executable, mostly). The honest sum over many hosts.
+ */
+async function pssMb(pid: number): Promise<number | undefined> {
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/smaps_rollup`], stdout: "piped", stderr: "null" })
+    .output();
+  const pss = /^Pss:\s+(\d+)/m.exec(new TextDecoder().decode(out.stdout))?.[1];
+  return pss === undefined ? undefined : Number(pss) / 1024;
+}
+
+/** Deno's memory for a script that does nothing but wait, under looop's permission set. */
+async function emptyWeight(): Promise<Weight> {
   const script = await Deno.makeTempFile({ suffix: ".ts" });
   await Deno.writeTextFile(script, "await new Promise((r) => setTimeout(r, 30_000));\n");
   const child = new Deno.Command(DENO, { args: ["run", ...PERMISSION_FLAGS, script], stdout: "null" }).spawn();
   try {
     await new Promise((r) => setTimeout(r, 1500));
-    return await rssMb(child.pid);
+    return await weight(child.pid);
   } finally {
     child.kill("SIGKILL");
     await child.status;
@@ -43,29 +68,35 @@ async function emptyRss(): Promise<number> {
   }
 }
 
-/** The pulse as `up` starts it (`_ pulse`), beating every 10 ms: its RSS once it has begun `beats` beats. */
-async function pulseRss(beats = 1000): Promise<{ rss: number; beats: number }> {
+/**
+ * The pulse as `looop up` starts it (detached, with the flags it gives the pulse), beating every
+ * 10 ms: its memory once it has begun `beats` beats, and the wall time per beat on the way.
+ */
+async function pulseWeight(beats = 1000): Promise<Weight & { beats: number; msPerBeat: number }> {
   const { base, dd, env } = await dataDir("sleep 1000");
-  const child = new Deno.Command(LOOOP[0], {
-    args: [...LOOOP.slice(1), "_", "pulse", "--json"],
-    env: { ...env, LOOOP_INTERVAL: "0.01" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const upEnv = { ...env, LOOOP_INTERVAL: "0.01" };
   const log = `${dd.root}/sessions/pulse/output.log`;
   const count = async () =>
     ((await Deno.readTextFile(log).catch(() => "")).match(/"event":"beat\.start"/g) ?? []).length;
-  let seen = 0;
   try {
+    const t0 = performance.now();
+    const up = await new Deno.Command(LOOOP[0], {
+      args: [...LOOOP.slice(1), "up", "--json"],
+      env: upEnv,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (up.code !== 0) throw new Error(`looop up: ${new TextDecoder().decode(up.stderr)}`);
+    const { pid } = JSON.parse(new TextDecoder().decode(up.stdout));
+    let seen = 0;
     for (let waited = 0; seen < beats && waited < 300_000; waited += 200) {
       await new Promise((r) => setTimeout(r, 200));
       seen = await count();
     }
-    return { rss: await rssMb(child.pid), beats: seen };
+    const msPerBeat = (performance.now() - t0) / seen;
+    return { ...await weight(pid), beats: seen, msPerBeat };
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
+    await looop(env, "down").catch(() => {});
     await Deno.remove(base, { recursive: true });
   }
 }
@@ -103,9 +134,11 @@ async function fleet(n = 50) {
     const startAll = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 1000));
     let hosts = 0;
+    let hostsPss = 0;
     for (let i = 0; i < n; i++) {
       const meta = JSON.parse(await Deno.readTextFile(`${dd.root}/sessions/f${i}/meta.json`));
       hosts += await rssMb(meta.host_pid);
+      hostsPss += await pssMb(meta.host_pid) ?? NaN;
     }
     await runBeat(ctx); // the 50 new workers are a change: decided once
     const beat50: number[] = [];
@@ -122,6 +155,7 @@ async function fleet(n = 50) {
       n,
       startAll,
       hosts,
+      hostsPss,
       beat0: median(beat0),
       beat50: median(beat50),
       sessions: cli.sessions,
@@ -133,33 +167,48 @@ async function fleet(n = 50) {
   }
 }
 
-/** An idle host: one worker, a second after it started. */
-async function hostRss(): Promise<number> {
+/** An idle host: one worker, a second and a half after it started. */
+async function hostWeight(): Promise<Weight> {
   const { base, dd, env } = await dataDir("sleep 1000");
   try {
     await looop(env, "_", "worker", "start", "idle", "brief");
     await new Promise((r) => setTimeout(r, 1500));
     const meta = JSON.parse(await Deno.readTextFile(`${dd.root}/sessions/idle/meta.json`));
-    const rss = await rssMb(meta.host_pid);
+    const w = await weight(meta.host_pid);
     await looop(env, "_", "kill", "idle");
-    return rss;
+    return w;
   } finally {
     await Deno.remove(base, { recursive: true });
   }
 }
 
+const mb = (x: number) => `${x.toFixed(1)} MB`;
+
+const ofWhich = (w: Weight) => (w.anon === undefined ? "" : ` (${mb(w.anon)} private)`);
+
+/** The pulse after 1,000 beats and an idle host, each beside an empty script's memory in the same run. */
+export async function weightBench(): Promise<string> {
+  const empty = await emptyWeight();
+  const pulse = await pulseWeight();
+  const host = await hostWeight();
+  return `pulse RSS after ${pulse.beats} beats: ${mb(pulse.rss)}${ofWhich(pulse)} (goal <= 60 MB; ${
+    pulse.msPerBeat.toFixed(1)
+  } ms a beat at a 10 ms interval) vs an empty script's ${mb(empty.rss)}${ofWhich(empty)} = ${
+    (pulse.rss / empty.rss).toFixed(2)
+  }x; idle session host ${mb(host.rss)}${ofWhich(host)} (goal <= 40 MB) = ${(host.rss / empty.rss).toFixed(2)}x`;
+}
+
 export async function fleetBenches(): Promise<string[]> {
-  const empty = await emptyRss();
-  const pulse = await pulseRss();
-  const host = await hostRss();
+  const weight = await weightBench();
   const f = await fleet();
-  const mb = (x: number) => `${x.toFixed(1)} MB`;
   return [
-    `pulse RSS after ${pulse.beats} beats: ${mb(pulse.rss)} (goal <= 60 MB) vs an empty script's ${mb(empty)} = ${
-      (pulse.rss / empty).toFixed(2)
-    }x; idle session host ${mb(host)} (goal <= 40 MB) = ${(host / empty).toFixed(2)}x`,
+    weight,
     `${f.n} plain-command workers started together in ${fmt(f.startAll)}: hosts ${mb(f.hosts)} in all ` +
-    `(${mb(f.hosts / f.n)} each); _ sessions --json ${fmt(f.sessions)} vs an empty script ${fmt(f.empty)} = ${
+    `(${mb(f.hosts / f.n)} each${
+      Number.isNaN(f.hostsPss)
+        ? ""
+        : `; ${mb(f.hostsPss)} in proportional shares, shared pages split among their sharers`
+    }); _ sessions --json ${fmt(f.sessions)} vs an empty script ${fmt(f.empty)} = ${
       (f.sessions / f.empty).toFixed(2)
     }x; unchanged beat ${fmt(f.beat50)} with ${f.n} workers vs ${fmt(f.beat0)} with none = ${
       (f.beat50 / f.beat0).toFixed(2)
@@ -167,4 +216,8 @@ export async function fleetBenches(): Promise<string[]> {
   ];
 }
 
-if (import.meta.main) { for (const line of await fleetBenches()) console.log(line); }
+/** Standalone: all of it, or `--weight` for the pulse and host lines only. */
+if (import.meta.main) {
+  if (Deno.args.includes("--weight")) console.log(await weightBench());
+  else for (const line of await fleetBenches()) console.log(line);
+}

@@ -96,7 +96,7 @@ export function registerPulseHuman(program: Command) {
         if (o.json) return printJson({ started: false, running: true, pid: pid ?? null });
         return print(`already running (pid ${pid ?? "?"})`);
       }
-      spawnDetached([...selfArgv(), "_", "pulse", ...(o.json ? ["--json"] : [])], { cwd: dd.root });
+      spawnDetached([...selfArgv({ background: true }), "_", "pulse", ...(o.json ? ["--json"] : [])], { cwd: dd.root });
       if (!(await until(dd, true, 15_000, since))) {
         throw new LooopError("the pulse did not start", `see ${sessionFiles(dd, PULSE_ID).output}`, Exit.refused);
       }

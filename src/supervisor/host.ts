@@ -17,7 +17,6 @@ import { watchUntil } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
 import { KILL_GRACE_MS, sessionFiles, writeExit, writeMeta } from "../store/sessions.ts";
 import { claimTell, isAsking, pendingTells, TELL_GRACE_S, tellGraceMs } from "../store/tells.ts";
-import { SessionScreen } from "./screen.ts";
 import type { Launch } from "./start.ts";
 
 type InboxHandlers = {
@@ -97,8 +96,12 @@ export function oneAtATime(fn: () => Promise<void>): () => Promise<void> {
 /** A worker that ends on its own sooner than this after its start had a reason to show. */
 export const EARLY_EXIT_S = 10;
 
-/** The last non-blank lines of a session's screen (its output.log replayed), each at most 200 characters. */
+/**
+ * The last non-blank lines of a session's screen (its output.log replayed), each at most 200 characters.
+ * The terminal emulator is loaded here, for an early exit only: an idle host never carries it.
+ */
 async function lastScreenLines(output: string, cols: number, rows: number, n = 3): Promise<string[]> {
+  const { SessionScreen } = await import("./screen.ts");
   const screen = new SessionScreen(output, cols, rows);
   try {
     await screen.update();

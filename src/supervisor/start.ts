@@ -124,7 +124,7 @@ export async function startWorker(
     };
     await writeFileAtomic(files.launch, JSON.stringify(launch) + "\n", 0o600);
     const bin = await looopBin(dd);
-    spawnDetached([...selfArgv(), "_", "host", id], {
+    spawnDetached([...selfArgv({ background: true }), "_", "host", id], {
       cwd: dd.root,
       stderrFile: files.hostErr,
       env: { LOOOP_DATA_DIR: dd.root, LOOOP_CONFIG: dd.configPath, LOOOP_BIN: bin },

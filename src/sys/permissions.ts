@@ -73,6 +73,26 @@ export const PERMISSION_FLAGS = [
   "--v8-flags=--max-semi-space-size=1",
 ] as const;
 
+/**
+ * Extra V8 flags for the two processes looop starts to run in the background for long, the pulse
+ * and each session host (sys/self.ts selfArgv `background`). `--lite-mode` runs JavaScript in V8's
+ * interpreter only (no optimizing compilers, no WebAssembly, which neither uses): their work is
+ * waiting on files and processes, so the compiled code and the heap that optimizing grows are
+ * memory for nothing. Measured (bench/fleet_bench.ts): the pulse after 1,000 beats 72-79 MB instead
+ * of 85-87, with no optimized code piling up over beats (what remains is the heap's sawtooth between
+ * collections); the beat as fast within noise; an idle host about 1 MB less (it has run little yet).
+ * Only here and not in PERMISSION_FLAGS because V8 flags are per process: `watch` renders
+ * terminals with xterm, which the interpreter slows down. A `deno compile`d looop cannot take
+ * them: its V8 flags are fixed when it is built and it reads neither `--v8-flags` nor
+ * DENO_V8_FLAGS when it runs.
+ */
+export const BACKGROUND_V8_FLAGS = ["--lite-mode"] as const;
+
+/** PERMISSION_FLAGS for the pulse and a session host run from source: the same permissions, BACKGROUND_V8_FLAGS added. */
+export function backgroundFlags(): string[] {
+  return PERMISSION_FLAGS.map((f) => f.startsWith("--v8-flags=") ? [f, ...BACKGROUND_V8_FLAGS].join(",") : f);
+}
+
 /** Why looop holds each permission: said when one is missing, so the fix is obvious. */
 const WHY: Record<string, string> = {
   read: "it reads its data dir, its config and your sensor scripts",

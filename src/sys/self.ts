@@ -2,7 +2,7 @@
  * How to run looop itself again (the session host, the detached pulse, a worker's $LOOOP_BIN):
  * the executable alone when compiled; from source, Deno with the one permission set and main.ts.
  */
-import { PERMISSION_FLAGS } from "./permissions.ts";
+import { backgroundFlags, PERMISSION_FLAGS } from "./permissions.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url);
 
@@ -12,8 +12,11 @@ export function isCompiled(): boolean {
   return !/^deno(\.exe)?$/.test(exe);
 }
 
-export function selfArgv(): string[] {
-  return isCompiled() ? [Deno.execPath()] : [Deno.execPath(), "run", "--quiet", ...PERMISSION_FLAGS, MAIN.pathname];
+/** `background`: for the pulse and a session host, which from source also get BACKGROUND_V8_FLAGS. */
+export function selfArgv(opts: { background?: boolean } = {}): string[] {
+  if (isCompiled()) return [Deno.execPath()];
+  const flags = opts.background ? backgroundFlags() : PERMISSION_FLAGS;
+  return [Deno.execPath(), "run", "--quiet", ...flags, MAIN.pathname];
 }
 
 /** The running executable (Deno itself when run from source). */

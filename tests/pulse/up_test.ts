@@ -6,6 +6,7 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { eventually, spawnLooop } from "../helpers.ts";
 import { processesOf, type PulseLab, withLab } from "./helpers.ts";
+import { backgroundFlags } from "../../src/sys/permissions.ts";
 
 /** The `_ pulse` processes of this data dir. */
 async function pulses(lab: PulseLab) {
@@ -25,6 +26,9 @@ Deno.test("two `up` at once start one pulse; `_ beat` meanwhile exits 75; `down`
     }, "exactly one pulse process");
     const rows = (await lab.sessions()).filter((s) => s.id === "pulse");
     assertEquals(rows.map((s) => [s.state, s.pid]), [["running", pulse.pid]]);
+    // From source the pulse runs with the background V8 flags (sys/permissions.ts).
+    const v8 = backgroundFlags().find((f) => f.startsWith("--v8-flags="))!;
+    assert(pulse.cmdline.split(" ").includes(v8), `${v8} in ${pulse.cmdline}`);
     for (const r of [a, b]) assertMatch(r.stdout, new RegExp(`\\(pid ${pulse.pid}\\)`));
 
     const third = await lab.ok(["up"]);
