@@ -149,9 +149,6 @@ async function beatSteps(beat: Beat): Promise<BeatResult> {
   const { dd, config, log } = ctx;
   const sb = await beatSandbox(beat);
   await housekeeping(beat, sb);
-  // Stopped meanwhile (a verify cut short): no sensor starts, since the OS sandbox's library ends
-  // its network bridges on the same signal.
-  if (ctx.signal?.aborted) return { kind: "stopped" };
   const readings = await sense(beat, sb);
   if (!readings) return { kind: "stopped" }; // readings cut short are not the world
   await reportStuck(beat, readings["sys-sessions"]);
@@ -352,12 +349,6 @@ async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> |
   const ran = { ...beat.state.notes.sensor_ran };
   const stood: string[] = [];
   const timed = new Set<string>(); // the sensors with an interval header this beat
-  // A stop signal also ends the OS sandbox's network bridges (its library's own handler): a sensor
-  // that could not start for that is part of the stop, not an error.
-  const stopped = (e: unknown) => {
-    if (ctx.signal?.aborted) return undefined;
-    throw e;
-  };
   const sensed = await runSensors(dd, { ...ctx.sensors, signal: ctx.signal }, {
     sandbox: sb,
     allowNet: config.sandbox.allow_net,
@@ -375,8 +366,8 @@ async function sense(beat: Beat, sb: Sandbox): Promise<Record<string, unknown> |
       ran[name] = { at: now.toISOString(), every_s: intervalS }; // it runs now
       return undefined;
     },
-  }).catch(stopped);
-  if (!sensed || ctx.signal?.aborted) return undefined;
+  });
+  if (ctx.signal?.aborted) return undefined;
   const readings = { ...sensed, ...await systemReadings(dd, now, ctx.limits.workerStuckS) };
   // Only sensors that still have an interval header keep a record.
   const kept = Object.fromEntries(Object.entries(ran).filter(([n]) => timed.has(n)));
@@ -626,11 +617,8 @@ async function verifyEnded(beat: Beat, s: SessionView, sb: Sandbox): Promise<Ses
     net: ctx.config.sandbox.run_shell_net,
     timeoutS: RUN_SHELL_TIMEOUT_S,
     signal: ctx.signal,
-  }, ctx.now()).catch((e) => {
-    if (ctx.signal?.aborted) return undefined; // the stop also ended the sandbox's bridges
-    throw e;
-  });
-  if (!verify || ctx.signal?.aborted) return undefined; // cut short by the stop: run again by the next pulse
+  }, ctx.now());
+  if (ctx.signal?.aborted) return undefined; // cut short by the stop: run again by the next pulse
   await writeVerify(ctx.dd, s.id, verify);
   ctx.log(verify.ok ? "info" : "warn", "verify.done", `worker ${s.id}: verify ${verify.status}`, { id: s.id });
   return { ...s, verify };

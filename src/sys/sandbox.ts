@@ -205,6 +205,10 @@ const LOCAL = /^(localhost|127\.|::1|\[::1\]|10\.|192\.168\.|172\.(1[6-9]|2\d|3[
 export async function runConfined(cmd: string, c: Confinement, opts: Omit<RunOptions, "env">): Promise<RunResult> {
   if (!lib) throw new Error("runConfined without a sandbox");
   const { SandboxManager } = lib;
+  // The library ends its network bridges on SIGINT and SIGTERM (a handler of its own), the same
+  // signals that abort looop's runs: after the stop, a command is aborted, not wrapped in vain.
+  const aborted = (): RunResult => ({ outcome: { kind: "aborted" }, stdout: new Uint8Array(), stderrTail: "", ms: 0 });
+  if (opts.signal?.aborted) return aborted();
   const key = `${c.net.join(",")}\n${cmd}`;
   let w = c.write?.length ? undefined : wraps.get(key);
   if (!w || Date.now() - w.at >= WRAP_TTL_MS) {
@@ -221,10 +225,16 @@ export async function runConfined(cmd: string, c: Confinement, opts: Omit<RunOpt
         },
       }
       : undefined;
-    const wrapped = await SandboxManager.wrapWithSandbox(prefix + cmd, undefined, custom, undefined, {
-      commandId: id,
-      commandText: cmd,
-    });
+    let wrapped: string;
+    try {
+      wrapped = await SandboxManager.wrapWithSandbox(prefix + cmd, undefined, custom, undefined, {
+        commandId: id,
+        commandText: cmd,
+      });
+    } catch (e) {
+      if (opts.signal?.aborted) return aborted();
+      throw e;
+    }
     // The library counts every wrap as a sandbox in use until its clean-up, which runConfined
     // calls after every run: a wrap that is kept counts once, like the run that made it.
     w = { wrapped, id, at: Date.now() };

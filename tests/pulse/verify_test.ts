@@ -131,6 +131,8 @@ Deno.test("a verify cut short by the pulse's stop is not reported; the next beat
       verify:
         'if [ ! -e "$TMPDIR/verify-started" ]; then : > "$TMPDIR/verify-started"; sleep 60; fi; echo slow but green',
     });
+    // A sandboxed sensor, sensed after the housekeeping the stop cuts short.
+    await lab.sensor("steady", `#!/bin/sh\necho '{"signal":{"ok":1}}'\n`);
     await lab.beatExpect(0, "moved");
     await eventually(
       async () =>
