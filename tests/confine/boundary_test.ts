@@ -141,7 +141,6 @@ Deno.test("a sandboxed sensor and a run_shell: every plant and forgery fails, no
       await withLab({
         config: { sandbox: { allow_net: ["127.0.0.1"] } },
         env: { GITHUB_TOKEN: secretValue, ANTHROPIC_API_KEY: secretValue },
-        keepSeedSensor: true, // a sensor of looop's own that sandboxed code must not change
       }, async (lab) => {
         const cfg = await Deno.readTextFile(`${lab.dir}/config.json`);
         await Deno.writeTextFile(`${lab.dir}/config.json`, `// ${configMarker}\n${cfg}`);

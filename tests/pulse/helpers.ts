@@ -70,8 +70,7 @@ export class PulseLab {
    * of runner `name`, plus `config` keys. FAKE_PROMPTS and FAKE_REPLY_FILE point into the base dir.
    */
   static async create(
-    opts: { runner?: string; name?: string; config?: Record<string, unknown>; env?: Env; keepSeedSensor?: boolean } =
-      {},
+    opts: { runner?: string; name?: string; config?: Record<string, unknown>; env?: Env } = {},
   ): Promise<PulseLab> {
     const d = await tempDataDir();
     const base = d.dir.replace(/\/data$/, "");
@@ -85,8 +84,9 @@ export class PulseLab {
     const r = await lab.run(["_", "state"]);
     assertEquals(r.code, 0, `_ state (seeding): ${r.stderr}`);
     // The seeded date sensor changes the world at midnight by design: a test counting decides and
-    // skips would see one more decide when it runs across 00:00. Only a lab that asks keeps it.
-    if (!opts.keepSeedSensor) await Deno.remove(`${d.dir}/sensors/today.sh`);
+    // skips would see one more decide when it runs across 00:00. It stays, a sandboxed sensor in
+    // every beat, but with a date that never moves.
+    await Deno.writeTextFile(`${d.dir}/sensors/today.sh`, `#!/bin/sh\nprintf '{"date":"2026-01-01"}\\n'\n`);
     await lab.configure(opts.config ?? {}, opts.runner ?? "fake-pi", opts.name ?? "pi");
     return lab;
   }

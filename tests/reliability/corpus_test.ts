@@ -110,8 +110,7 @@ function sensorCase(
       const b = await lab.beat(c.env);
       assertEquals([b.code, b.result?.kind], [0, "moved"], b.stderr);
       const failed = c.failed ?? true;
-      // The bad sensor and the five sys-* readings (the lab leaves out the seeded date sensor).
-      assertEquals(event(b.stderr, "sense.done")?.msg, `6 readings${failed ? ", 1 failed: sensor-bad" : ""}`);
+      assertEquals(event(b.stderr, "sense.done")?.msg, `7 readings${failed ? ", 1 failed: sensor-bad" : ""}`);
       const expected = typeof c.reading === "function" ? c.reading(lab) : c.reading;
       assertEquals(await lab.snapshot("sensor-bad"), expected);
       assertEquals((await lab.journalSince(before.journal)).map(journalText), ["noop: nothing to do"]);
