@@ -68,6 +68,8 @@ type Pane = {
   /** Scroll by `lines` (negative: back in time), or to the oldest line kept, or back to the live view. */
   scroll(by: number | "oldest" | "live"): void;
   note(): string;
+  /** The session's terminal was resized (a worker's screen follows; the pulse's log has no size). */
+  resize?(cols: number, rows: number): void;
   dispose(): void;
 };
 
@@ -131,8 +133,7 @@ function pulseLogPane(path: string, colour: boolean): Pane {
  * Worker sent, asks for a new one when the pane's size or the scroll changed, and `changed` (a
  * redraw) runs when it comes.
  */
-type WorkerPane = Pane & { screen: RemoteScreen };
-function workerPane(screen: RemoteScreen, changed: () => void): WorkerPane {
+function workerPane(screen: RemoteScreen, changed: () => void): Pane {
   let top: number | undefined; // the first line shown when scrolled back; undefined: the live view
   let state: ScreenState = { got: false, view: { lines: [], top: 0, liveTop: 0 }, progress: { read: 0, size: 0 } };
   let size = { rows: 1, cols: 1 };
@@ -159,7 +160,6 @@ function workerPane(screen: RemoteScreen, changed: () => void): WorkerPane {
   };
   const refetch = () => void ask("view").then(changed);
   return {
-    screen,
     update: () => failed ? Promise.resolve(false) : ask("update"),
     view(rows, cols) {
       size = { rows, cols };
@@ -184,6 +184,7 @@ function workerPane(screen: RemoteScreen, changed: () => void): WorkerPane {
       if (p.size - p.read > REPLAY_NOTE_BYTES) parts.push(`replaying ${mb(p.read)} of ${mb(p.size)} MB`);
       return parts.join(" · ");
     },
+    resize: (cols, rows) => screen.resize(cols, rows),
     dispose: () => screen.dispose(),
   };
 }
@@ -283,10 +284,7 @@ async function tui(dd: DataDir, initial: string | undefined): Promise<void> {
       }
     } else if (!screen) open(selectedId);
     // A session whose terminal was resized since: its emulator follows from the bytes to come.
-    for (const s of sessions) {
-      const pane = kept.get(s.id);
-      if (pane && "screen" in pane && s.meta) (pane as WorkerPane).screen.resize(s.meta.cols, s.meta.rows);
-    }
+    for (const s of sessions) if (s.meta) kept.get(s.id)?.resize?.(s.meta.cols, s.meta.rows);
     pump();
   };
 

@@ -61,7 +61,8 @@ export function parseKeys(input: string): Key[] {
           if ((button & ~28) === 64) keys.push({ kind: "wheelup" });
           else if ((button & ~28) === 65) keys.push({ kind: "wheeldown" });
         } else {
-          const kind = CSI_KEYS[params.replace(/^1;\d+$/, "") + final] ?? CSI_KEYS[params + final];
+          // With a modifier (`1;5A`: Ctrl-Up), the key itself.
+          const kind = CSI_KEYS[params.replace(/^1;\d+$/, "") + final];
           if (kind) keys.push({ kind });
         }
         i = j;
