@@ -13,7 +13,7 @@ import { beatContext, runBeat } from "../src/pulse/beat.ts";
 import { DEFAULT_SENSOR_LIMITS } from "../src/sensor/run.ts";
 import { layout } from "../src/store/layout.ts";
 import { ensureDataDir } from "../src/store/seed.ts";
-import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
+import { backgroundFlags, PERMISSION_FLAGS, SELF_ENV } from "../src/sys/permissions.ts";
 import { DENO, EMPTY, fmt, interleaved, LOOOP, median, ROOT, timeRun } from "./measure.ts";
 import { rssMb } from "./worker_bench.ts";
 
@@ -53,19 +53,51 @@ async function pssMb(pid: number): Promise<number | undefined> {
   return pss === undefined ? undefined : Number(pss) / 1024;
 }
 
-/** Deno's memory for a script that does nothing but wait, under looop's permission set. */
-async function emptyWeight(): Promise<Weight> {
-  const script = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(script, "await new Promise((r) => setTimeout(r, 30_000));\n");
-  const child = new Deno.Command(DENO, { args: ["run", ...PERMISSION_FLAGS, script], stdout: "null" }).spawn();
+/** Waits, and does nothing else. */
+const WAIT = "await new Promise((r) => setTimeout(r, 30_000));\n";
+
+/**
+ * Deno's memory for a script that does `body` and then waits: under looop's permission set, or
+ * (`background`) under the flags and environment the pulse and the hosts get from source.
+ * The script sits in bench/ so that deno.json's import map names its npm packages.
+ */
+async function scriptWeight(body: string, opts: { background?: boolean } = {}): Promise<Weight> {
+  const script = await Deno.makeTempFile({ dir: `${ROOT}/bench`, prefix: ".weight-", suffix: ".ts" });
+  await Deno.writeTextFile(script, body + WAIT);
+  const child = new Deno.Command(DENO, {
+    args: ["run", ...(opts.background ? backgroundFlags() : PERMISSION_FLAGS), script],
+    env: opts.background ? { ...SELF_ENV } : {},
+    stdout: "null",
+  }).spawn();
   try {
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2000));
     return await weight(child.pid);
   } finally {
     child.kill("SIGKILL");
     await child.status;
     await Deno.remove(script);
   }
+}
+
+/**
+ * What any Deno process that does a background process's first step weighs, under the flags and
+ * environment looop gives them: the floors under the pulse and the host.
+ */
+async function floors() {
+  return {
+    /** an empty script */
+    empty: await scriptWeight("", { background: true }),
+    /** zod loaded and one schema used: every file format and move of the pulse is one */
+    zod: await scriptWeight(
+      'import { z } from "zod";\nz.object({ a: z.string() }).parse({ a: "x" });\n',
+      { background: true },
+    ),
+    /** one idle terminal through the decided PTY library, which is all a host is for */
+    pty: await scriptWeight(
+      'import { spawn } from "@lydell/node-pty";\nspawn("sleep", ["1000"], { cols: 120, rows: 40 }).onData(() => {});\n',
+      { background: true },
+    ),
+  };
 }
 
 /**
@@ -186,16 +218,25 @@ const mb = (x: number) => `${x.toFixed(1)} MB`;
 
 const ofWhich = (w: Weight) => (w.anon === undefined ? "" : ` (${mb(w.anon)} private)`);
 
-/** The pulse after 1,000 beats and an idle host, each beside an empty script's memory in the same run. */
+/**
+ * The pulse after 1,000 beats and an idle host, each beside an empty script's memory in the same
+ * run, and beside the floors a Deno process with their first step on it cannot go under.
+ */
 export async function weightBench(): Promise<string> {
-  const empty = await emptyWeight();
+  const empty = await scriptWeight("");
+  const floor = await floors();
   const pulse = await pulseWeight();
   const host = await hostWeight();
+  const x = (w: Weight) => `${(w.rss / empty.rss).toFixed(2)}x`;
   return `pulse RSS after ${pulse.beats} beats: ${mb(pulse.rss)}${ofWhich(pulse)} (goal <= 60 MB; ${
     pulse.msPerBeat.toFixed(1)
-  } ms a beat at a 10 ms interval) vs an empty script's ${mb(empty.rss)}${ofWhich(empty)} = ${
-    (pulse.rss / empty.rss).toFixed(2)
-  }x; idle session host ${mb(host.rss)}${ofWhich(host)} (goal <= 40 MB) = ${(host.rss / empty.rss).toFixed(2)}x`;
+  } ms a beat at a 10 ms interval) vs an empty script's ${mb(empty.rss)}${ofWhich(empty)} = ${x(pulse)}; ` +
+    `idle session host ${mb(host.rss)}${ofWhich(host)} (goal <= 40 MB) = ${x(host)}; ` +
+    `floors with the background flags: an empty script ${mb(floor.empty.rss)}${ofWhich(floor.empty)} = ${
+      x(floor.empty)
+    }, zod loaded ${mb(floor.zod.rss)} = ${x(floor.zod)}, one idle PTY through @lydell/node-pty ${mb(floor.pty.rss)}${
+      ofWhich(floor.pty)
+    } = ${x(floor.pty)}`;
 }
 
 export async function fleetBenches(): Promise<string[]> {

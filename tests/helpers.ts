@@ -237,6 +237,20 @@ export function localDayOf(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
+/**
+ * A process's command line and environment, from /proc (Linux) through cat: Deno reads /proc/<pid>
+ * only with every permission. Undefined where there is no /proc.
+ */
+export async function procLaunch(pid: number): Promise<{ argv: string[]; env: string[] } | undefined> {
+  const read = async (f: string) => {
+    const out = await new Deno.Command("cat", { args: [`/proc/${pid}/${f}`], stdout: "piped", stderr: "null" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).split("\0").filter(Boolean) : undefined;
+  };
+  const [argv, env] = [await read("cmdline"), await read("environ")];
+  return argv && env ? { argv, env } : undefined;
+}
+
 /** One journal line as SPEC §2 fixes it: `- YYYY-MM-DD HH:MM <text>`. */
 export const JOURNAL_LINE = /^- \d{4}-\d{2}-\d{2} \d{2}:\d{2} \S.*$/;
 

@@ -2,7 +2,12 @@
 import { assert, assertEquals } from "./assert.ts";
 import { expectedTasks, RELIABILITY_DIR } from "../tools/tasks.ts";
 import { compileArgs, TARGETS } from "../tools/release.ts";
-import { BACKGROUND_V8_FLAGS, backgroundFlags, PERMISSION_FLAGS } from "../src/sys/permissions.ts";
+import {
+  BACKGROUND_DENO_FLAGS,
+  BACKGROUND_V8_FLAGS,
+  backgroundFlags,
+  PERMISSION_FLAGS,
+} from "../src/sys/permissions.ts";
 import { ROOT } from "./helpers.ts";
 
 Deno.test("deno.json tasks use the one permission list (run ./deno task sync-permissions to fix)", async () => {
@@ -27,11 +32,13 @@ Deno.test("the compile task, every release build and the looop task pass the ver
   for (const t of TARGETS) assertEquals(flags(compileArgs(t).join(" ")), [...PERMISSION_FLAGS], t.triple);
 });
 
-Deno.test("the pulse and the hosts from source: the same permissions, only V8 flags added", () => {
+Deno.test("the pulse and the hosts from source: the same permissions, only Deno's and V8's tuning flags added", () => {
   const v8 = (flags: readonly string[]) => flags.filter((f) => f.startsWith("--v8-flags="));
   const rest = (flags: readonly string[]) => flags.filter((f) => !f.startsWith("--v8-flags="));
-  assertEquals(rest(backgroundFlags()), rest(PERMISSION_FLAGS));
+  assertEquals(rest(backgroundFlags()), [...BACKGROUND_DENO_FLAGS, ...rest(PERMISSION_FLAGS)]);
   assertEquals(v8(backgroundFlags()), [[...v8(PERMISSION_FLAGS), ...BACKGROUND_V8_FLAGS].join(",")]);
+  // None of the tuning flags is a permission.
+  for (const f of BACKGROUND_DENO_FLAGS) assert(!/^--(allow|deny)-|^-A$|^--no-prompt$/.test(f), f);
 });
 
 Deno.test("no all-permissions flag anywhere in the project", async () => {

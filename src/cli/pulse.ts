@@ -17,7 +17,7 @@ import type { DataDir } from "../store/layout.ts";
 import { useColour } from "../sys/env.ts";
 import { onPath, processAlive, signalGroupOfGone, signalVerified, spawnDetached } from "../sys/process.ts";
 import { resetSandbox } from "../sys/sandbox.ts";
-import { selfArgv } from "../sys/self.ts";
+import { selfArgv, selfEnv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
 import { config, dataDir, workers } from "./context.ts";
 import { exitWith, print, printJson } from "./io.ts";
@@ -96,7 +96,10 @@ export function registerPulseHuman(program: Command) {
         if (o.json) return printJson({ started: false, running: true, pid: pid ?? null });
         return print(`already running (pid ${pid ?? "?"})`);
       }
-      spawnDetached([...selfArgv({ background: true }), "_", "pulse", ...(o.json ? ["--json"] : [])], { cwd: dd.root });
+      spawnDetached([...selfArgv({ background: true }), "_", "pulse", ...(o.json ? ["--json"] : [])], {
+        cwd: dd.root,
+        env: selfEnv(),
+      });
       if (!(await until(dd, true, 15_000, since))) {
         throw new LooopError("the pulse did not start", `see ${sessionFiles(dd, PULSE_ID).output}`, Exit.refused);
       }

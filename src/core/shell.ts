@@ -14,9 +14,10 @@ export function commandProgram(cmd: string): string | undefined {
   return undefined;
 }
 
-/** A launcher script that runs `argv` with the caller's arguments appended. */
-export function launcherScript(argv: string[]): string {
-  return `#!/bin/sh\n# Written by looop: runs looop from source with its permission set.\nexec ${
+/** A launcher script that runs `argv` with the caller's arguments appended, and `env` added to its environment. */
+export function launcherScript(argv: string[], env: Record<string, string> = {}): string {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)} `).join("");
+  return `#!/bin/sh\n# Written by looop: runs looop from source with its permission set.\n${vars}exec ${
     argv.map(shellQuote).join(" ")
   } "$@"\n`;
 }

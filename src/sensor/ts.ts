@@ -10,7 +10,7 @@
  */
 import type { SensorPolicy } from "../core/sensor_policy.ts";
 import { env } from "../sys/env.ts";
-import { selfArgv } from "../sys/self.ts";
+import { selfArgv, selfEnv } from "../sys/self.ts";
 import { askNarrowedWorker } from "../sys/worker.ts";
 
 /** A `.ts` sensor's V8 heap cap, in MB. */
@@ -24,7 +24,11 @@ export function tsSensorArgv(path: string, policy: SensorPolicy): string[] {
 /** What a `.ts` sensor's process needs in its environment beyond the minimal set. */
 export function tsSensorEnv(): Record<string, string> {
   const denoDir = env("DENO_DIR");
-  return { DENO_V8_FLAGS: `--max-old-space-size=${TS_SENSOR_HEAP_MB}`, ...(denoDir ? { DENO_DIR: denoDir } : {}) };
+  return {
+    ...selfEnv(),
+    DENO_V8_FLAGS: `--max-old-space-size=${TS_SENSOR_HEAP_MB}`,
+    ...(denoDir ? { DENO_DIR: denoDir } : {}),
+  };
 }
 
 const list = (arg: string | undefined, flag: string) =>

@@ -13,7 +13,7 @@ import { ensureDir, readTextIfExists, removeTree, writeFileAtomic } from "../sys
 import { env } from "../sys/env.ts";
 import { withLock } from "../sys/lock.ts";
 import { onPath, spawnDetached } from "../sys/process.ts";
-import { execPath, isCompiled, selfArgv } from "../sys/self.ts";
+import { execPath, isCompiled, selfArgv, selfEnv } from "../sys/self.ts";
 import { waitFor } from "../sys/watch.ts";
 import type { DataDir } from "../store/layout.ts";
 import { readPause } from "../store/pause.ts";
@@ -34,7 +34,7 @@ export type Launch = { runner: string; command: string; cols: number; rows: numb
 export async function looopBin(dd: DataDir): Promise<string> {
   if (isCompiled()) return execPath();
   await ensureDir(`${dd.root}/bin`);
-  await writeFileAtomic(dd.launcher, launcherScript(selfArgv()), 0o755);
+  await writeFileAtomic(dd.launcher, launcherScript(selfArgv(), selfEnv()), 0o755);
   return dd.launcher;
 }
 
@@ -127,7 +127,7 @@ export async function startWorker(
     spawnDetached([...selfArgv({ background: true }), "_", "host", id], {
       cwd: dd.root,
       stderrFile: files.hostErr,
-      env: { LOOOP_DATA_DIR: dd.root, LOOOP_CONFIG: dd.configPath, LOOOP_BIN: bin },
+      env: { ...selfEnv(), LOOOP_DATA_DIR: dd.root, LOOOP_CONFIG: dd.configPath, LOOOP_BIN: bin },
     });
   });
   // Started once the host has written meta.json; a host that fails first says why in host.log.

@@ -81,6 +81,8 @@ export const PERMISSION_FLAGS = [
  * memory for nothing. Measured (bench/fleet_bench.ts): the pulse after 1,000 beats 72-79 MB instead
  * of 85-87, with no optimized code piling up over beats (what remains is the heap's sawtooth between
  * collections); the beat as fast within noise; an idle host about 1 MB less (it has run little yet).
+ * Other V8 flags were measured and left out, each within 0.5 MB of `--lite-mode` alone at the
+ * pulse's first beat: `--jitless`, `--optimize-for-size`, `--single-threaded`, `--single-threaded-gc`.
  * Only here and not in PERMISSION_FLAGS because V8 flags are per process: `watch` renders
  * terminals with xterm, which the interpreter slows down. A `deno compile`d looop cannot take
  * them: its V8 flags are fixed when it is built and it reads neither `--v8-flags` nor
@@ -88,10 +90,33 @@ export const PERMISSION_FLAGS = [
  */
 export const BACKGROUND_V8_FLAGS = ["--lite-mode"] as const;
 
-/** PERMISSION_FLAGS for the pulse and a session host run from source: the same permissions, BACKGROUND_V8_FLAGS added. */
+/**
+ * Deno's own flags for the same two processes: `--no-code-cache` keeps Deno from mapping its V8
+ * code cache (a database of compiled modules) into a process that compiles its modules once and
+ * then runs for days: 2.5-4 MB less RSS for the pulse and for each host, for some 40 ms more at
+ * their start.
+ */
+export const BACKGROUND_DENO_FLAGS = ["--no-code-cache"] as const;
+
+/**
+ * PERMISSION_FLAGS for the pulse and a session host run from source: the same permissions,
+ * BACKGROUND_DENO_FLAGS and BACKGROUND_V8_FLAGS added.
+ */
 export function backgroundFlags(): string[] {
-  return PERMISSION_FLAGS.map((f) => f.startsWith("--v8-flags=") ? [f, ...BACKGROUND_V8_FLAGS].join(",") : f);
+  return [
+    ...BACKGROUND_DENO_FLAGS,
+    ...PERMISSION_FLAGS.map((f) => f.startsWith("--v8-flags=") ? [f, ...BACKGROUND_V8_FLAGS].join(",") : f),
+  ];
 }
+
+/**
+ * The environment of every Deno process looop starts of itself from source (the pulse, the hosts,
+ * a `.ts` sensor's process, a worker's $LOOOP_BIN): `deno run` otherwise checks for a newer Deno
+ * at each start, and now and then fetches dl.deno.land from the background to learn it. looop's
+ * processes must reach no host they were not told to (a sandboxed one would be refused anyway),
+ * and the check costs each process 2 MB. A compiled looop makes no such check.
+ */
+export const SELF_ENV: Readonly<Record<string, string>> = { DENO_NO_UPDATE_CHECK: "1" };
 
 /** Why looop holds each permission: said when one is missing, so the fix is obvious. */
 const WHY: Record<string, string> = {

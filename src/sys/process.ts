@@ -3,7 +3,6 @@
  * stranger: a pid read back from a file is signalled only while the OS still reports the start
  * time recorded when it started (SPEC §10), and never a pid of 1 or less.
  */
-import { runProcess } from "./spawn.ts";
 /**
  * Start `argv` in a new session and process group, detached from this process and its terminal,
  * with no stdio. It survives this process and its whole group being killed.
@@ -78,18 +77,35 @@ export function onPath(program: string): boolean {
 /** What the OS says of a process: when it started (as `ps` prints it), its parent and its group. */
 export type ProcessFacts = { start: string; ppid: number; pgid: number };
 
-/** The facts of each of `pids` that is alive (from `ps`); undefined when `ps` cannot be run. */
+/** How long `ps` may take before processFacts gives up on it. */
+const PS_TIMEOUT_MS = 10_000;
+
+/**
+ * The facts of each of `pids` that is alive (from `ps`); undefined when `ps` cannot be run.
+ * `ps` is started plainly, not in a session of its own through sys/spawn.ts: it starts nothing
+ * that could outlive it, and a session host, which asks this once, then needs neither the FFI
+ * spawner nor its modules (2 MB of each host's RSS, bench/fleet_bench.ts).
+ */
 export async function processFacts(pids: number[]): Promise<Map<number, ProcessFacts> | undefined> {
   const wanted = pids.filter((p) => Number.isInteger(p) && p > 1);
   const out = new Map<number, ProcessFacts>();
   if (!wanted.length) return out;
-  const r = await runProcess(["ps", "-o", "pid=,ppid=,pgid=,lstart=", "-p", wanted.join(",")], {
-    cwd: "/",
-    timeoutMs: 10_000,
-    env: { LC_ALL: "C", TZ: "UTC" },
-  });
-  // ps exits 1 when none of the pids is alive; a spawn error means there is no ps.
-  if (r.outcome.kind !== "exited" || (r.outcome.code !== 0 && r.outcome.code !== 1)) return undefined;
+  let r: Deno.CommandOutput;
+  try {
+    r = await new Deno.Command("ps", {
+      args: ["-o", "pid=,ppid=,pgid=,lstart=", "-p", wanted.join(",")],
+      cwd: "/",
+      env: { LC_ALL: "C", TZ: "UTC" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(PS_TIMEOUT_MS),
+    }).output();
+  } catch {
+    return undefined; // no ps, or one that hung
+  }
+  // ps exits 1 when none of the pids is alive.
+  if (r.code !== 0 && r.code !== 1) return undefined;
   for (const line of new TextDecoder().decode(r.stdout).split("\n")) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.+?)\s*$/.exec(line);
     if (m) out.set(Number(m[1]), { ppid: Number(m[2]), pgid: Number(m[3]), start: m[4] });

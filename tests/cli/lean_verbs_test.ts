@@ -42,10 +42,11 @@ Deno.test("`_ pulse` starts without the CLI framework, the terminal emulator, th
   }
 });
 
-Deno.test("`_ host` starts with the PTY library only: no zod, no terminal emulator, no CLI framework", async () => {
+Deno.test("`_ host` starts with the PTY library only: no zod, no terminal emulator, no CLI framework, no FFI spawner", async () => {
   const { local, npm } = await loadedAtStart("src/cli/host.ts");
   assertEquals(npm, ["@lydell/node-pty"]);
-  for (const f of ["src/cli/program.ts", "src/supervisor/screen.ts", "src/sys/sandbox.ts"]) {
+  // Nor the FFI spawner: the host starts its terminal through the PTY library, and `ps` plainly.
+  for (const f of ["src/cli/program.ts", "src/supervisor/screen.ts", "src/sys/sandbox.ts", "src/sys/posix_spawn.ts"]) {
     assert(!local.includes(f), `${f} is loaded by the host`);
   }
 });

@@ -6,6 +6,8 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { type PulseLab, withLab } from "../pulse/helpers.ts";
 import { exists, withServers } from "./helpers.ts";
+import { TS_SENSOR_HEAP_MB, tsSensorEnv } from "../../src/sensor/ts.ts";
+import { SELF_ENV } from "../../src/sys/permissions.ts";
 
 type ErrorReading = {
   signal: { error: boolean; exit_code: number | null };
@@ -110,4 +112,10 @@ Deno.test("a .ts sensor: a link to a secret reads nothing; one that allocates fo
     await Deno.remove(secret).catch(() => {});
     if (!hadSsh) await Deno.remove(sshDir, { recursive: true }).catch(() => {});
   }
+});
+
+Deno.test("a .ts sensor's process, from source, makes no Deno update check and has its heap capped", () => {
+  const env = tsSensorEnv();
+  for (const [k, v] of Object.entries(SELF_ENV)) assertEquals(env[k], v, k);
+  assertEquals(env.DENO_V8_FLAGS, `--max-old-space-size=${TS_SENSOR_HEAP_MB}`);
 });
