@@ -636,7 +636,8 @@ async function housekeeping(beat: Beat, sb: Sandbox): Promise<void> {
     log("info", "claim.reaped", `claim ${c.name} of dead session ${c.session}`);
   }
   const ttl = parseDuration(ctx.config.session_ttl) ?? 3 * 86400;
-  for (const id of await ctx.workers.prune(ttl, now)) log("info", "session.pruned", `pruned finished session ${id}`);
+  const { pruned, kept } = await ctx.workers.prune(ttl, now);
+  for (const id of pruned) log("info", "session.pruned", `pruned finished session ${id}`);
   // What sandboxed code left in scratch/ goes after a day (plain files and empty folders; links
   // are removed as entries, never followed).
   const stale = await removeOlderThan(dd.scratchDir, now.getTime() - TMP_TTL_MS, () => true, { deep: true });
@@ -671,10 +672,11 @@ async function housekeeping(beat: Beat, sb: Sandbox): Promise<void> {
     log("warn", "state.corrupt", line);
   }
   // A worker that ended on its own is reported once, with its verify's result: its launch file is
-  // read for a verify command only until then, not on every beat while the session is kept.
+  // read for a verify command only until then, not on every beat while the session is kept. The
+  // sessions are as the prune read them a moment ago: one that ended since is reported next beat.
   const reported = { ...beat.state.notes.reported_exits };
   let changed = false;
-  for (const listed of await ctx.workers.list()) {
+  for (const listed of kept) {
     if (listed.id === PULSE_ID || listed.status.kind === "running" || !listed.meta) continue;
     if (reported[listed.id] === listed.meta.started) continue;
     if (ctx.signal?.aborted) break; // stopping: the next pulse reports the rest

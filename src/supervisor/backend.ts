@@ -58,8 +58,8 @@ export interface WorkerBackend {
   screen(id: string, cols: number, rows: number): Promise<SessionScreen>;
   /** Screens replayed in a Worker of their own that may read the data dir only (supervisor/screens.ts). */
   screens(): WorkerScreens;
-  /** Forget finished sessions older than `ttlS`; their ids. */
-  prune(ttlS: number, now: Date): Promise<string[]>;
+  /** Forget finished sessions older than `ttlS`: their ids, and the sessions kept, as just read. */
+  prune(ttlS: number, now: Date): Promise<{ pruned: string[]; kept: SessionView[] }>;
 }
 
 export function localWorkers(dd: DataDir): WorkerBackend {

@@ -45,15 +45,18 @@ Deno.test("pruneSessions removes finished sessions that ended before the TTL, ke
     await session("pulse", { state: "exited", started: ago(10 * DAY_S), ended: ago(10 * DAY_S) });
     await session("bare", {}); // no meta, no exit: nothing tells its age
 
-    const pruned = await pruneSessions(dd, ttl, now);
+    const { pruned, kept } = await pruneSessions(dd, ttl, now);
     assertEquals(pruned, ["just-over", "old-dead", "old-exited", "old-killed"]);
     const left = [...Deno.readDirSync(dd.sessionsDir)].map((e) => e.name).sort();
     assertEquals(left, ["at-ttl", "bare", "live", "pulse", "young"]);
-    assertEquals(await pruneSessions(dd, ttl, now), [], "a second prune finds nothing");
+    // What was kept is handed back as read, with its state: the pulse first, as listSessions orders.
+    assertEquals(kept.map((s) => s.id), ["pulse", ...left.filter((id) => id !== "pulse")]);
+    assertEquals(kept.find((s) => s.id === "live")?.status.kind, "running");
+    assertEquals((await pruneSessions(dd, ttl, now)).pruned, [], "a second prune finds nothing");
 
     // Once its host is gone, the live one is a dead session like any other.
     live.release();
-    assertEquals(await pruneSessions(dd, ttl, now), ["live"]);
+    assertEquals((await pruneSessions(dd, ttl, now)).pruned, ["live"]);
   } finally {
     live?.release();
     await Deno.remove(base, { recursive: true });
