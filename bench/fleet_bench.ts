@@ -84,18 +84,16 @@ async function scriptWeight(body: string, opts: { background?: boolean } = {}): 
  * environment looop gives them: the floors under the pulse and the host.
  */
 async function floors() {
+  // zod loaded and one schema used: every file format and move of the pulse is one.
+  const zod = 'import { z } from "zod";\nz.object({ a: z.string() }).parse({ a: "x" });\n';
   return {
     /** an empty script */
     empty: await scriptWeight("", { background: true }),
-    /** zod loaded and one schema used: every file format and move of the pulse is one */
-    zod: await scriptWeight(
-      'import { z } from "zod";\nz.object({ a: z.string() }).parse({ a: "x" });\n',
-      { background: true },
-    ),
+    zod: await scriptWeight(zod, { background: true }),
     /** and with one command run through the FFI spawner, as the pulse runs its sensors */
     zodSpawn: await scriptWeight(
-      'import { z } from "zod";\nimport { runProcess } from "../src/sys/spawn.ts";\n' +
-        'z.object({ a: z.string() }).parse({ a: "x" });\nawait runProcess(["true"], { cwd: "/", timeoutMs: 5000 });\n',
+      zod + 'import { runProcess } from "../src/sys/spawn.ts";\n' +
+        'await runProcess(["true"], { cwd: "/", timeoutMs: 5000 });\n',
       { background: true },
     ),
     /** one idle terminal through the decided PTY library, which is all a host is for */

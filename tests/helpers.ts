@@ -2,7 +2,7 @@
  * Test harness: real temp data dirs and the real CLI entry point, run under looop's own
  * permission set (the same flags as `deno task looop`).
  */
-import { PERMISSION_FLAGS } from "../src/sys/permissions.ts";
+import { backgroundFlags, PERMISSION_FLAGS, SELF_ENV } from "../src/sys/permissions.ts";
 import { assert, assertEquals } from "./assert.ts";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -238,17 +238,20 @@ export function localDayOf(d: Date): string {
 }
 
 /**
- * A process's command line and environment, from /proc (Linux) through cat: Deno reads /proc/<pid>
- * only with every permission. Undefined where there is no /proc.
+ * Assert that `pid` (`what`, for the message) runs as looop starts its background processes from
+ * source: every background flag on its command line, SELF_ENV in its environment. Read from /proc
+ * (Linux) through cat: Deno reads /proc/<pid> only with every permission.
  */
-export async function procLaunch(pid: number): Promise<{ argv: string[]; env: string[] } | undefined> {
+export async function assertBackgroundLaunch(pid: number, what: string): Promise<void> {
   const read = async (f: string) => {
     const out = await new Deno.Command("cat", { args: [`/proc/${pid}/${f}`], stdout: "piped", stderr: "null" })
       .output();
-    return out.success ? new TextDecoder().decode(out.stdout).split("\0").filter(Boolean) : undefined;
+    assert(out.success, `/proc/${pid}/${f} of the ${what}`);
+    return new TextDecoder().decode(out.stdout).split("\0").filter(Boolean);
   };
   const [argv, env] = [await read("cmdline"), await read("environ")];
-  return argv && env ? { argv, env } : undefined;
+  for (const f of backgroundFlags()) assert(argv.includes(f), `${f} in the ${what}'s ${argv.join(" ")}`);
+  for (const [k, v] of Object.entries(SELF_ENV)) assert(env.includes(`${k}=${v}`), `${k}=${v} for the ${what}`);
 }
 
 /** One journal line as SPEC §2 fixes it: `- YYYY-MM-DD HH:MM <text>`. */

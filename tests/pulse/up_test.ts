@@ -4,9 +4,8 @@
  * long before its interval.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { eventually, procLaunch, spawnLooop } from "../helpers.ts";
+import { assertBackgroundLaunch, eventually, spawnLooop } from "../helpers.ts";
 import { processesOf, type PulseLab, withLab } from "./helpers.ts";
-import { backgroundFlags, SELF_ENV } from "../../src/sys/permissions.ts";
 
 /** The `_ pulse` processes of this data dir. */
 async function pulses(lab: PulseLab) {
@@ -27,12 +26,7 @@ Deno.test("two `up` at once start one pulse; `_ beat` meanwhile exits 75; `down`
     const rows = (await lab.sessions()).filter((s) => s.id === "pulse");
     assertEquals(rows.map((s) => [s.state, s.pid]), [["running", pulse.pid]]);
     // From source the pulse runs with the background flags, and no Deno update check (sys/permissions.ts).
-    const launched = await procLaunch(pulse.pid);
-    assert(launched, `/proc/${pulse.pid}`);
-    for (const f of backgroundFlags()) assert(launched.argv.includes(f), `${f} in ${launched.argv.join(" ")}`);
-    for (const [k, v] of Object.entries(SELF_ENV)) {
-      assert(launched.env.includes(`${k}=${v}`), `${k}=${v} for the pulse`);
-    }
+    await assertBackgroundLaunch(pulse.pid, "pulse");
     for (const r of [a, b]) assertMatch(r.stdout, new RegExp(`\\(pid ${pulse.pid}\\)`));
 
     const third = await lab.ok(["up"]);
